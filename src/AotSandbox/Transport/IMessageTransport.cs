@@ -1,0 +1,67 @@
+using System.Buffers;
+
+namespace AotSandbox.Transport;
+
+/// <summary>
+/// A message-oriented, full-duplex connection that carries protocol frames (one JSON object per text message).
+/// The session layer depends only on this contract; <see cref="WebSocketClient"/> provides the RFC 6455 implementation.
+/// </summary>
+internal interface IMessageTransport : IAsyncDisposable
+{
+    /// <summary>
+    /// Waits for the next complete data message (control frames are handled inside the transport).
+    /// The payload stays valid until <see cref="ReleaseMessage"/> or the next call to this method.
+    /// When the connection ends, returns a message of kind <see cref="TransportMessageKind.Closed"/> (also on every later call).
+    /// Only one receive may be outstanding at a time.
+    /// </summary>
+    ValueTask<TransportMessage> ReceiveAsync(CancellationToken cancellationToken);
+
+    /// <summary>Returns the buffers of the last received message to the transport.</summary>
+    void ReleaseMessage();
+
+    /// <summary>
+    /// Sends one text message. Safe to call concurrently with <see cref="ReceiveAsync"/> and with other sends
+    /// (sends are serialized inside; a message is never interleaved with another).
+    /// </summary>
+    ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8Payload, CancellationToken cancellationToken);
+
+    /// <summary>Starts (or completes) the close handshake with the given code and waits briefly for the peer's close.</summary>
+    ValueTask CloseAsync(int closeCode, string? reason, CancellationToken cancellationToken);
+}
+
+/// <summary>What a received message is.</summary>
+internal enum TransportMessageKind
+{
+    /// <summary>A complete text message (UTF-8 validated).</summary>
+    Text,
+
+    /// <summary>A complete binary message.</summary>
+    Binary,
+
+    /// <summary>The connection ended; see <see cref="TransportMessage.CloseCode"/>.</summary>
+    Closed,
+}
+
+/// <summary>One received message: a view over transport-owned buffers, valid until released.</summary>
+internal readonly struct TransportMessage
+{
+    public TransportMessage(TransportMessageKind kind, ReadOnlySequence<byte> payload, int closeCode = 0, string? closeReason = null)
+    {
+        Kind = kind;
+        Payload = payload;
+        CloseCode = closeCode;
+        CloseReason = closeReason;
+    }
+
+    /// <summary>What the message is.</summary>
+    public TransportMessageKind Kind { get; }
+
+    /// <summary>The message payload (empty for <see cref="TransportMessageKind.Closed"/>).</summary>
+    public ReadOnlySequence<byte> Payload { get; }
+
+    /// <summary>For <see cref="TransportMessageKind.Closed"/>: the peer's close code, 1005 when its close frame had none, 1006 when the connection dropped without one.</summary>
+    public int CloseCode { get; }
+
+    /// <summary>For <see cref="TransportMessageKind.Closed"/>: the peer's close reason, if any.</summary>
+    public string? CloseReason { get; }
+}

@@ -18,6 +18,9 @@
 #define OUT_SOFT_LIMIT (1024u * 1024u)
 /* Requests are read only while less than this is queued, so a host that stops reading cannot grow us unbounded. */
 #define OUT_REQUEST_LIMIT (2u * 1024u * 1024u)
+/* Per-exec output window: an exec's pipes are read only while less than this is unacknowledged by the host,
+   so one slow consumer stalls only its own command, never the other execs or file operations. */
+#define OUTPUT_WINDOW (512u * 1024u)
 /* Per-exec stdin window; the host sends at most this much beyond the credits it received. */
 #define STDIN_WINDOW (1024u * 1024u)
 
@@ -31,6 +34,7 @@ enum {
     REQ_FILE_WRITE = 0x06,
     REQ_FILE_LIST = 0x07,
     REQ_PING = 0x08,
+    REQ_OUTPUT_ACK = 0x09,
 };
 
 /* Agent -> host event types. */
@@ -70,6 +74,7 @@ void exec_spawn(uint32_t id, const uint8_t *command, size_t len);
 void exec_stdin(uint32_t id, const uint8_t *data, size_t len);
 void exec_stdin_eof(uint32_t id);
 void exec_signal_tree(uint32_t id, int signo);
+void exec_output_ack(uint32_t id, uint32_t bytes);
 /* Adds the exec fds to the poll set; returns how many were added. */
 size_t exec_poll_fill(struct pollfd *fds, size_t capacity);
 void exec_poll_handle(const struct pollfd *fds, size_t count);

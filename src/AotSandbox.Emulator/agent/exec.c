@@ -34,6 +34,7 @@ struct exec {
     int status_fd, out_fd, err_fd, in_fd;
     uint8_t *in_buf;
     size_t in_head, in_len;
+    size_t out_unacked; /* output bytes sent but not yet acknowledged by the host */
     bool in_eof;
     bool spawned_sent, main_exited, exit_sent;
     int exit_code;
@@ -261,6 +262,13 @@ void exec_stdin_eof(uint32_t id)
     if (e->in_len == 0) close_fd(&e->in_fd);
 }
 
+void exec_output_ack(uint32_t id, uint32_t bytes)
+{
+    struct exec *e = find(id);
+    if (!e) return;
+    e->out_unacked = bytes >= e->out_unacked ? 0 : e->out_unacked - bytes;
+}
+
 /* ---------- signalling a whole tree ---------- */
 
 struct proc_entry { pid_t pid, ppid; char state; };
@@ -378,7 +386,7 @@ size_t exec_poll_fill(struct pollfd *fds, size_t capacity)
     for (struct exec *e = execs; e; e = e->next) {
         if (e->status_fd >= 0) add(fds, &n, e, e->status_fd, POLLIN, ROLE_STATUS);
         /* Once the exit was reported, output is discarded, so reading never waits for the host. */
-        bool read_output = room || e->exit_sent;
+        bool read_output = (room && e->out_unacked < OUTPUT_WINDOW) || e->exit_sent;
         if (e->out_fd >= 0 && read_output) add(fds, &n, e, e->out_fd, POLLIN, ROLE_STDOUT);
         if (e->err_fd >= 0 && read_output) add(fds, &n, e, e->err_fd, POLLIN, ROLE_STDERR);
         if (e->in_fd >= 0 && e->in_len > 0) add(fds, &n, e, e->in_fd, POLLOUT, ROLE_STDIN);
@@ -436,6 +444,7 @@ static void read_output(struct exec *e, int *fd, uint8_t stream)
     if (e->exit_sent) return;
     p[0] = stream;
     wire_commit(EV_OUTPUT, e->id, 1 + (size_t)n);
+    e->out_unacked += (size_t)n;
     e->last_output = now_ms();
 }
 
@@ -484,7 +493,7 @@ int exec_timers(void)
         if (e->main_exited && !e->exit_sent) {
             if (e->out_fd < 0 && e->err_fd < 0) {
                 emit_exit(e);
-            } else if (backpressured) {
+            } else if (backpressured || e->out_unacked >= OUTPUT_WINDOW) {
                 /* Output produced before the exit is still waiting for the host: the drain clock waits too. */
                 e->drain_started = e->last_output = now;
             } else if (now - e->last_output >= DRAIN_SILENCE_MS || now - e->drain_started >= DRAIN_MAX_MS) {

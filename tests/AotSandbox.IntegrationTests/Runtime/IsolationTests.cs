@@ -62,6 +62,7 @@ public sealed class IsolationTests(RuntimeFixture fixture)
         Assert.NotEqual(0, (await _sandbox.RunAsync("unshare -Ur true")).Exit);
         Assert.NotEqual(0, (await _sandbox.RunAsync("touch /usr/pwned")).Exit);
         Assert.NotEqual(0, (await _sandbox.RunAsync("touch /pwned")).Exit);
+        Assert.NotEqual(0, (await _sandbox.RunAsync("touch /dev/pwned")).Exit);
         Assert.NotEqual(0, (await _sandbox.RunAsync("echo x > /etc/passwd")).Exit);
         Assert.NotEqual(0, (await _sandbox.RunAsync("cp /bin/true /.aotsandbox/agent")).Exit);
         Assert.NotEqual(0, (await _sandbox.RunAsync("mount -t tmpfs none /tmp")).Exit);
@@ -69,6 +70,14 @@ public sealed class IsolationTests(RuntimeFixture fixture)
         // PID 1 ignores signals from inside its namespace; the sandbox keeps working.
         await _sandbox.RunAsync("kill -9 1; kill -TERM 1");
         Assert.Equal("alive", await Out("echo alive"));
+    }
+
+    [Fact]
+    public async Task WritableAreas_AreTheCappedTmpfsMounts()
+    {
+        Assert.Equal("ok", await Out("touch /workspace/a /tmp/a /home/user/a /dev/shm/a && echo x > /dev/null && echo ok"));
+        Assert.Equal("2", await Out("node -e 'console.log(1+1)'"));
+        Assert.Equal("2", await Out("python3 -c 'print(1+1)'"));
     }
 
     [Fact]

@@ -18,6 +18,8 @@ internal static class WebSocketClient
     /// <summary>How much of a refused upgrade's body goes into the error message.</summary>
     private const int BodyExcerptBytes = 256;
 
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
+
     /// <summary>
     /// Connects, performs the HTTP/1.1 upgrade and returns the open connection.
     /// </summary>
@@ -146,24 +148,47 @@ internal static class WebSocketClient
     private static async ValueTask<string> ReadBodyExcerptAsync(PipeReader reader, ReadResult result, long headLength, long contentLength, CancellationToken cancellationToken)
     {
         long wanted = contentLength >= 0 ? Math.Min(contentLength, BodyExcerptBytes) : BodyExcerptBytes;
+        string excerpt = Excerpt(result.Buffer.Slice(headLength), wanted);
         using var brief = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         brief.CancelAfter(TimeSpan.FromMilliseconds(500));
         try
         {
-            while (result.Buffer.Length - headLength < wanted && !result.IsCompleted)
+            // Without Content-Length (e.g. chunked) the server may keep the connection open: stop at the last chunk.
+            while (result.Buffer.Length - headLength < wanted && !result.IsCompleted && !EndsWithLastChunk(result.Buffer))
             {
                 reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
                 result = await reader.ReadAsync(brief.Token).ConfigureAwait(false);
+                excerpt = Excerpt(result.Buffer.Slice(headLength), wanted);
             }
         }
         catch (OperationCanceledException)
         {
-            return string.Empty; // the reader state is unknown after a cancelled read; the status alone must do
+            // Keep what arrived so far; the connection is discarded anyway.
         }
 
-        ReadOnlySequence<byte> body = result.Buffer.Slice(headLength);
-        string text = Encoding.UTF8.GetString(body.Slice(0, Math.Min(body.Length, wanted)));
-        reader.AdvanceTo(result.Buffer.End);
+        return excerpt;
+    }
+
+    private static bool EndsWithLastChunk(in ReadOnlySequence<byte> buffer)
+        => buffer.Length >= 5 && buffer.Slice(buffer.Length - 5).ToArray().AsSpan().SequenceEqual("0\r\n\r\n"u8);
+
+    /// <summary>The first bytes of the body as one line of text (a leading chunk-size line is dropped).</summary>
+    private static string Excerpt(ReadOnlySequence<byte> body, long wanted)
+    {
+        string text = Encoding.UTF8.GetString(body.Slice(0, Math.Min(body.Length, wanted + 8)));
+        int firstLineEnd = text.IndexOf("\r\n", StringComparison.Ordinal);
+        if (firstLineEnd is > 0 and <= 8 && !text.AsSpan(0, firstLineEnd).ContainsAnyExcept(HexDigits))
+        {
+            text = text[(firstLineEnd + 2)..];
+            int chunkEnd = text.IndexOf("\r\n", StringComparison.Ordinal);
+            text = chunkEnd >= 0 ? text[..chunkEnd] : text;
+        }
+
+        if (text.Length > wanted)
+        {
+            text = text[..(int)wanted];
+        }
+
         var clean = new StringBuilder(text.Length);
         foreach (char c in text)
         {

@@ -372,6 +372,10 @@ internal sealed partial class WebSocketConnection
             ReturnFragments();
             _fragmentOpcode = WebSocketOpcode.Continuation;
             ShutdownIo();
+
+            // Only the receiver touches the reader, and nothing is held at this point: its buffers can go back now.
+            _reader.Complete();
+            ReleaseWriter();
         }
 
         return ClosedMessage();

@@ -101,6 +101,17 @@ internal sealed partial class WebSocketConnection
         }
     }
 
+    /// <summary>Returns the writer's buffers once the socket is gone, unless a send still holds the lock (it then fails on its own).</summary>
+    private void ReleaseWriter()
+    {
+        if (_sendLock.Wait(0, CancellationToken.None))
+        {
+            _writer.Complete();
+            _closeSent = true; // nothing may be written after this, and sends check it first
+            _sendLock.Release();
+        }
+    }
+
     /// <summary>Sends a pong (or other control frame) from the receive side; false when the connection is gone.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> TrySendControlAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)

@@ -338,6 +338,59 @@ public sealed class WebSocketConnectionTests : IDisposable
     }
 
     [Fact]
+    public async Task Receive_Cancelled_ThenConnectionStillUsable()
+    {
+        (IMessageTransport client, RawPeer peer) = await ConnectAsync();
+        await using (client)
+        {
+            using (peer)
+            {
+                using (var brief = CancellationTokenSource.CreateLinkedTokenSource(Token))
+                {
+                    brief.CancelAfter(100);
+                    await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await client.ReceiveAsync(brief.Token));
+                }
+
+                await peer.WriteAsync(ServerFrames.Text("after cancel"), Token);
+                Assert.Equal("after cancel", TextOf(await client.ReceiveAsync(Token)));
+                await client.SendTextAsync("still sending"u8.ToArray(), Token);
+                Assert.Equal("still sending", Encoding.UTF8.GetString((await peer.ReadFrameAsync(Token)).Payload));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Close_PeerNeverAnswers_GivesUpAfterCloseTimeout()
+    {
+        (IMessageTransport client, RawPeer peer) = await ConnectAsync();
+        using (peer)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await client.CloseAsync(1000, null, Token);
+            watch.Stop();
+            Assert.InRange(watch.Elapsed, WebSocketConnection.CloseTimeout - TimeSpan.FromMilliseconds(100), WebSocketConnection.CloseTimeout + TimeSpan.FromSeconds(3));
+            Assert.Equal(WebSocketOpcode.Close, (await peer.ReadFrameAsync(Token)).Opcode);
+            Assert.True(await peer.ReadEofAsync(Token));
+        }
+    }
+
+    [Fact]
+    public async Task Close_WhileUserReceivePending_CompletesThroughThatReceive()
+    {
+        (IMessageTransport client, RawPeer peer) = await ConnectAsync();
+        using (peer)
+        {
+            ValueTask<TransportMessage> pending = client.ReceiveAsync(Token);
+            Task close = client.CloseAsync(4001, "auth failed", Token).AsTask();
+            Assert.Equal(WebSocketOpcode.Close, (await peer.ReadFrameAsync(Token)).Opcode);
+            await peer.WriteAsync(CloseFrame(4001, "auth failed"), Token);
+            TransportMessage closed = await pending;
+            Assert.Equal(4001, closed.CloseCode);
+            await close;
+        }
+    }
+
+    [Fact]
     public async Task Receive_SecondConcurrentReceive_Throws()
     {
         (IMessageTransport client, RawPeer peer) = await ConnectAsync();

@@ -76,8 +76,8 @@ public sealed class KestrelInteropTests : IAsyncLifetime
         await using IMessageTransport client = await WebSocketClient.ConnectAsync(_server.At("/keepalive"), new WebSocketClientOptions(), Token);
         ValueTask<TransportMessage> pending = client.ReceiveAsync(Token);
 
-        // ~15 server pings; without matching pongs the server aborts after 1 s and the receive would end with 1006.
-        await Task.Delay(TimeSpan.FromSeconds(1.5), Token);
+        // ~25 server pings; without matching pongs the server aborts after 1.5 s and the receive would end with 1006.
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Token);
         await client.SendTextAsync("still here"u8.ToArray(), Token);
         TransportMessage echoed = await pending;
         Assert.Equal(TransportMessageKind.Text, echoed.Kind);

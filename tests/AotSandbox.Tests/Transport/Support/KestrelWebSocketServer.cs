@@ -13,7 +13,7 @@ namespace AotSandbox.Tests.Transport.Support;
 /// <summary>
 /// An ASP.NET Core (Kestrel + ManagedWebSocket) server on 127.0.0.1:0, used as an independent RFC 6455 peer.
 /// Paths: /echo (echoes; messages over 64 KiB go back in 64 KiB fragments), /keepalive (echo, and the server pings
-/// every 100 ms and aborts if a pong does not come back within 1 s), /close/{code} (the server closes with that code), /refuse (403 with a JSON body).
+/// every 100 ms and aborts if a pong does not come back within 1.5 s), /close/{code} (the server closes with that code), /refuse (403 with a JSON body).
 /// </summary>
 internal sealed class KestrelWebSocketServer : IAsyncDisposable
 {
@@ -89,7 +89,7 @@ internal sealed class KestrelWebSocketServer : IAsyncDisposable
         }
 
         using WebSocket socket = path == "/keepalive"
-            ? await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromMilliseconds(100), KeepAliveTimeout = TimeSpan.FromSeconds(1) })
+            ? await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.FromMilliseconds(100), KeepAliveTimeout = TimeSpan.FromSeconds(1.5) })
             : await context.WebSockets.AcceptWebSocketAsync();
         byte[] buffer = new byte[FragmentSize];
         try

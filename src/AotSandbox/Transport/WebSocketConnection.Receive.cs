@@ -180,12 +180,13 @@ internal sealed partial class WebSocketConnection
                         _peerClosed.TrySetResult();
 
                         // Echo the peer's code (RFC 6455 §5.5.1); a close without a code is answered without one.
-                        await TrySendCloseAsync(_closeCode == WebSocketCloseCodes.NoStatusReceived ? 0 : _closeCode, null, cancellationToken).ConfigureAwait(false);
+                        // Not cancellable: the outcome is already decided and a tiny frame does not block.
+                        await TrySendCloseAsync(_closeCode == WebSocketCloseCodes.NoStatusReceived ? 0 : _closeCode, null, CancellationToken.None).ConfigureAwait(false);
                         return End(_closeCode, _closeReason);
 
                     default: // Fail
                         _reader.AdvanceTo(buffer.Start);
-                        await TrySendCloseAsync(_closeCode, _closeReason, cancellationToken).ConfigureAwait(false);
+                        await TrySendCloseAsync(_closeCode, _closeReason, CancellationToken.None).ConfigureAwait(false);
                         return End(_closeCode, _closeReason);
                 }
             }

@@ -1,0 +1,68 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AotSandbox.Protocol.WebSocket;
+
+/// <summary>Builds the client's HTTP/1.1 upgrade request and the accept value the server must answer with (RFC 6455 §4.1).</summary>
+internal static class WebSocketHandshakeRequest
+{
+    /// <summary>Length of a base64-encoded 16-byte Sec-WebSocket-Key.</summary>
+    public const int KeyLength = 24;
+
+    /// <summary>Length of a base64-encoded SHA-1 (Sec-WebSocket-Accept).</summary>
+    public const int AcceptLength = 28;
+
+    private static ReadOnlySpan<byte> AcceptGuid => "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8;
+
+    /// <summary>Writes a fresh random Sec-WebSocket-Key (16 random bytes, base64) into <paramref name="destination"/>.</summary>
+    public static void CreateKey(Span<byte> destination)
+    {
+        Span<byte> nonce = stackalloc byte[16];
+        RandomNumberGenerator.Fill(nonce);
+        Base64.EncodeToUtf8(nonce, destination[..KeyLength], out _, out _);
+    }
+
+    /// <summary>Computes base64(SHA-1(key + GUID)) into <paramref name="destination"/> (28 bytes).</summary>
+    public static void ComputeAccept(ReadOnlySpan<byte> key, Span<byte> destination)
+    {
+        Span<byte> input = stackalloc byte[KeyLength + 36];
+        key.CopyTo(input);
+        AcceptGuid.CopyTo(input[key.Length..]);
+        Span<byte> hash = stackalloc byte[20];
+#pragma warning disable CA5350 // SHA-1 is what RFC 6455 prescribes here; it proves the server speaks WebSocket, it is not a security boundary.
+        SHA1.HashData(input[..(key.Length + AcceptGuid.Length)], hash);
+#pragma warning restore CA5350
+        Base64.EncodeToUtf8(hash, destination[..AcceptLength], out _, out _);
+    }
+
+    /// <summary>
+    /// Builds the GET upgrade request. It carries no credentials, subprotocol or extension offer: the sandbox
+    /// protocol authenticates in its first message and negotiates nothing at the HTTP layer.
+    /// </summary>
+    /// <param name="uri">A ws:// or wss:// address; its path (and query, if the caller put one there) is requested.</param>
+    /// <param name="key">The Sec-WebSocket-Key from <see cref="CreateKey"/>.</param>
+    public static byte[] Build(Uri uri, ReadOnlySpan<byte> key)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        string host = uri.IdnHost;
+        if (uri.HostNameType == UriHostNameType.IPv6 && !host.StartsWith('['))
+        {
+            host = "[" + host + "]";
+        }
+
+        var request = new StringBuilder(256);
+        request.Append("GET ").Append(uri.PathAndQuery).Append(" HTTP/1.1\r\n");
+        request.Append("Host: ").Append(host);
+        if (!uri.IsDefaultPort)
+        {
+            request.Append(':').Append(uri.Port.ToString(CultureInfo.InvariantCulture));
+        }
+
+        request.Append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ")
+            .Append(Encoding.ASCII.GetString(key))
+            .Append("\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        return Encoding.ASCII.GetBytes(request.ToString());
+    }
+}

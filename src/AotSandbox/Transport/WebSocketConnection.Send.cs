@@ -1,0 +1,129 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using AotSandbox.Protocol.WebSocket;
+
+namespace AotSandbox.Transport;
+
+internal sealed partial class WebSocketConnection
+{
+    /// <summary>Below this size a frame is written with one GetSpan (header + payload contiguous); larger ones go in pieces.</summary>
+    private const int SingleSpanFrameLimit = 16 * 1024;
+
+    /// <summary>Serializes writers: the caller's sends, pongs and close frames from the receive side.</summary>
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+
+    /// <summary>Only used under <see cref="_sendLock"/>.</summary>
+    private readonly MaskKeyGenerator _maskKeys = new();
+
+    /// <summary>Set under <see cref="_sendLock"/> once our close frame is written: RFC 6455 forbids data after it.</summary>
+    private bool _closeSent;
+
+    /// <inheritdoc />
+    public ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8Payload, CancellationToken cancellationToken)
+        => SendFrameAsync(WebSocketOpcode.Text, utf8Payload, cancellationToken);
+
+    /// <summary>
+    /// Writes one complete frame and flushes it. Pooled builder: no allocation per send. A send cancelled or failed
+    /// mid-write may leave half a frame on the wire, so it tears the connection down rather than risk a corrupt stream.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendFrameAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        // Uncontended fast path: no await, no registration on the token.
+        if (!_sendLock.Wait(0, CancellationToken.None))
+        {
+            await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (_closeSent || IsDisposed || Volatile.Read(ref _ioShutDown) != 0)
+            {
+                TransportThrowHelper.ThrowClosed();
+            }
+
+            if (opcode == WebSocketOpcode.Close)
+            {
+                _closeSent = true;
+            }
+
+            WriteFrame(opcode, payload.Span);
+            FlushResult flushed = await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flushed.IsCompleted)
+            {
+                TransportThrowHelper.ThrowClosed();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            ShutdownIo();
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            ShutdownIo();
+            TransportThrowHelper.ThrowSendFailed(ex);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Writes header and masked payload into pipe memory; the caller's buffer is only read.</summary>
+    private void WriteFrame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
+    {
+        uint key = _maskKeys.Next();
+        int headerLength = WebSocketFrameWriter.GetClientHeaderLength(payload.Length);
+        if (payload.Length <= SingleSpanFrameLimit)
+        {
+            Span<byte> frame = _writer.GetSpan(headerLength + payload.Length);
+            WebSocketFrameWriter.WriteClientHeader(frame, opcode, fin: true, payload.Length, key);
+            Span<byte> body = frame.Slice(headerLength, payload.Length);
+            payload.CopyTo(body);
+            WebSocketMasking.Mask(body, key, 0);
+            _writer.Advance(headerLength + payload.Length);
+            return;
+        }
+
+        WebSocketFrameWriter.WriteClientHeader(_writer.GetSpan(headerLength), opcode, fin: true, payload.Length, key);
+        _writer.Advance(headerLength);
+        int offset = 0;
+        while (offset < payload.Length)
+        {
+            Span<byte> chunk = _writer.GetSpan();
+            int count = Math.Min(chunk.Length, payload.Length - offset);
+            payload.Slice(offset, count).CopyTo(chunk);
+            WebSocketMasking.Mask(chunk[..count], key, offset);
+            _writer.Advance(count);
+            offset += count;
+        }
+    }
+
+    /// <summary>Returns the writer's buffers once the socket is gone, unless a send still holds the lock (it then fails on its own).</summary>
+    private void ReleaseWriter()
+    {
+        if (_sendLock.Wait(0, CancellationToken.None))
+        {
+            _writer.Complete();
+            _closeSent = true; // nothing may be written after this, and sends check it first
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Sends a pong (or other control frame) from the receive side; false when the connection is gone.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> TrySendControlAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendFrameAsync(opcode, payload, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using AotSandbox.Emulator.Sandboxes;
+
+namespace AotSandbox.Emulator.Rest;
+
+/// <summary>Renders <see cref="SandboxView"/>s; the origin is the one the client used (or the configured public one).</summary>
+internal sealed class ViewRenderer
+{
+    /// <summary>The opt-in protocol extensions this server implements (PROTOCOL-DECISIONS.md "Extensions").</summary>
+    public static readonly string[] Extensions = ["exec.replay", "file.range"];
+
+    private readonly string _previewDomain;
+    private readonly int? _previewPort;
+
+    public ViewRenderer(string previewDomain, int? previewPort)
+    {
+        _previewDomain = previewDomain;
+        _previewPort = previewPort;
+    }
+
+    public SandboxView Render(SandboxDescription d, Uri origin, string status, string? token, string? reason)
+    {
+        string host = origin.IsDefaultPort ? origin.Host : origin.Host + ":" + origin.Port.ToString(CultureInfo.InvariantCulture);
+        string wsScheme = origin.Scheme == Uri.UriSchemeHttps ? "wss" : "ws";
+        string managementEndpoint = origin.Scheme + "://" + host;
+        int previewPort = _previewPort ?? origin.Port;
+        var previewUrls = new Dictionary<string, string>(d.PreviewTokens.Count);
+        foreach ((int port, string previewToken) in d.PreviewTokens)
+        {
+            previewUrls[port.ToString(CultureInfo.InvariantCulture)] =
+                $"http://p{port}-{previewToken}.{_previewDomain}:{previewPort.ToString(CultureInfo.InvariantCulture)}/";
+        }
+
+        return new SandboxView
+        {
+            SandboxId = d.Id,
+            Token = token,
+            WsEndpoint = $"{wsScheme}://{host}/api/v1/namespaces/{d.Namespace}/sandboxes/{d.Id}/exec",
+            Status = status,
+            Reason = reason,
+            Name = d.Name,
+            Size = d.Size,
+            Type = d.Type,
+            Cluster = d.Cluster,
+            Region = d.Region,
+            MaxLifetime = d.MaxLifetimeSeconds,
+            IdleTimeout = d.IdleTimeoutSeconds,
+            PreviewUrls = previewUrls,
+            ManagementEndpoint = managementEndpoint,
+            CreatedAt = d.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+            ExpiresAt = d.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
+            Extensions = Extensions,
+        };
+    }
+}

@@ -277,6 +277,11 @@ internal sealed class ExecProcess : IProcessSink
 
     private async Task DispatchOutputAsync(int stream, ReadOnlyMemory<byte>? data)
     {
+        if (HasExited)
+        {
+            return; // exec.exit is the last frame of an exec; a lingering child's late output has no exec to belong to.
+        }
+
         var pieces = new List<string>(1);
         (stream == 2 ? _stderrDecoder : _stdoutDecoder).Decode(data.GetValueOrDefault().Span, pieces);
         foreach (string piece in pieces)

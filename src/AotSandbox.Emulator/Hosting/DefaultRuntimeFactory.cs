@@ -1,17 +1,11 @@
 using AotSandbox.Emulator.Runtime;
+using AotSandbox.Emulator.Runtime.Bubblewrap;
 
 namespace AotSandbox.Emulator;
 
-/// <summary>
-/// The machine's real sandbox runtime. Until the bubblewrap runtime is merged into this branch there is none, and
-/// starting the emulator without an explicit runtime says so in one line.
-/// </summary>
+/// <summary>The machine's real sandbox runtime (bubblewrap), with <see cref="EmulatorOptions.StateDirectory"/> as its state root.</summary>
 internal static class DefaultRuntimeFactory
 {
-    public static ISandboxRuntime Create(EmulatorOptions options)
-    {
-        _ = options;
-        throw new SandboxRuntimeUnavailableException(
-            "This build has no sandbox runtime (the bubblewrap runtime is not merged yet); update aotsandbox.");
-    }
+    public static ISandboxRuntime Create(EmulatorOptions options) =>
+        new BubblewrapRuntime(options.StateDirectory is null ? null : new BubblewrapRuntimeOptions { StateRoot = options.StateDirectory });
 }

@@ -16,7 +16,7 @@ internal sealed class EmulatorHarness : IAsyncDisposable
 {
     public const string KeyB = "22222222-2222-2222-2222-222222222222:secret-b";
 
-    private EmulatorHarness(EmulatorServer server, FakeHostProcessRuntime runtime)
+    private EmulatorHarness(EmulatorServer server, FakeHostProcessRuntime? runtime)
     {
         Server = server;
         Runtime = runtime;
@@ -26,7 +26,8 @@ internal sealed class EmulatorHarness : IAsyncDisposable
 
     public EmulatorServer Server { get; }
 
-    public FakeHostProcessRuntime Runtime { get; }
+    /// <summary>The fake runtime, or null when the harness runs real (bubblewrap) sandboxes.</summary>
+    public FakeHostProcessRuntime? Runtime { get; }
 
     public HttpClient Http { get; }
 
@@ -34,20 +35,44 @@ internal sealed class EmulatorHarness : IAsyncDisposable
 
     public string Ns => Server.Namespace;
 
-    public static async Task<EmulatorHarness> StartAsync(Action<EmulatorOptions>? configure = null)
+    /// <summary>An emulator over <see cref="FakeHostProcessRuntime"/> (host processes, no isolation).</summary>
+    public static Task<EmulatorHarness> StartAsync(Action<EmulatorOptions>? configure = null)
     {
         var runtime = new FakeHostProcessRuntime();
+        return StartAsync(_ => runtime, runtime, configure);
+    }
+
+    /// <summary>
+    /// An emulator over the real bubblewrap runtime, with its own uid range, cgroup parent, netns prefix and state root,
+    /// so its leftover sweep can never touch sandboxes of another emulator (or engineer) on this machine.
+    /// </summary>
+    public static Task<EmulatorHarness> StartRealAsync(Action<EmulatorOptions>? configure = null)
+    {
+        string tag = "srvt" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var runtimeOptions = new AotSandbox.Emulator.Runtime.Bubblewrap.BubblewrapRuntimeOptions
+        {
+            StateRoot = "/run/" + tag,
+            CgroupParent = tag,
+            NetnsPrefix = tag + "-",
+            UidBase = 600000 + (Environment.ProcessId % 1000) * 64,
+            UidCount = 32,
+        };
+        return StartAsync(_ => new AotSandbox.Emulator.Runtime.BubblewrapRuntime(runtimeOptions), null, configure);
+    }
+
+    private static async Task<EmulatorHarness> StartAsync(Func<EmulatorOptions, AotSandbox.Emulator.Runtime.ISandboxRuntime> factory, FakeHostProcessRuntime? fake, Action<EmulatorOptions>? configure)
+    {
         var options = new EmulatorOptions
         {
             Namespace = "ns-a",
-            RuntimeFactory = _ => runtime,
+            RuntimeFactory = factory,
             Timings = new EmulatorTimings { SweepInterval = TimeSpan.FromMilliseconds(100), AuthTimeout = TimeSpan.FromSeconds(2) },
         };
         options.AdditionalTenants.Add(new EmulatorTenant("ns-b", KeyB));
         configure?.Invoke(options);
         var server = new EmulatorServer(options);
         await server.StartAsync();
-        return new EmulatorHarness(server, runtime);
+        return new EmulatorHarness(server, fake);
     }
 
     public string SandboxesUrl(string? ns = null) => $"{Server.ApiHost}/api/v1/namespaces/{ns ?? Ns}/sandboxes";

@@ -35,7 +35,7 @@ public sealed partial class RestApiTests
         Assert.Equal(["3000", "8080"], previews.Select(p => p.Key).Order().ToArray());
         Assert.Matches(PreviewUrlPattern(), (string)previews["3000"]!);
         Assert.NotEqual((string)previews["3000"]!, ((string)previews["8080"]!).Replace("p8080", "p3000", StringComparison.Ordinal));
-        Assert.Equal(512L * 1024 * 1024, h.Runtime.Instances.Single().Spec.Limits.MemoryBytes);
+        Assert.Equal(512L * 1024 * 1024, h.Runtime!.Instances.Single().Spec.Limits.MemoryBytes);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed partial class RestApiTests
         using HttpResponseMessage response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.NotNull((string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["error"]);
-        Assert.Empty(h.Runtime.Instances);
+        Assert.Empty(h.Runtime!.Instances);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed partial class RestApiTests
         }
 
         Assert.Equal(HttpStatusCode.NotFound, missingGet.StatusCode);
-        Assert.False(h.Runtime.Instances.Single().Disposed);
+        Assert.False(h.Runtime!.Instances.Single().Disposed);
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed partial class RestApiTests
         JsonNode body = JsonNode.Parse(await deleted.Content.ReadAsStringAsync())!;
         Assert.Equal("destroyed", (string?)body["status"]);
         Assert.Equal(id, (string?)body["sandboxId"]);
-        Assert.True(h.Runtime.Instances.Single().Disposed);
+        Assert.True(h.Runtime!.Instances.Single().Disposed);
 
         JsonNode got = JsonNode.Parse(await h.Http.GetStringAsync($"{h.SandboxesUrl()}/{id}"))!;
         Assert.Equal("destroyed", (string?)got["status"]);
@@ -164,7 +164,7 @@ public sealed partial class RestApiTests
     {
         await using EmulatorHarness h = await EmulatorHarness.StartAsync();
         string id = (string)(await h.CreateAsync())["sandboxId"]!;
-        h.Runtime.Instances.Single().Crash();
+        h.Runtime!.Instances.Single().Crash();
         await WaitForStatusAsync(h, id, "failed");
     }
 
@@ -174,7 +174,7 @@ public sealed partial class RestApiTests
         await using EmulatorHarness h = await EmulatorHarness.StartAsync();
         string id = (string)(await h.CreateAsync("{\"maxLifetime\":2}"))["sandboxId"]!;
         await WaitForStatusAsync(h, id, "expired", touch: true);
-        Assert.True(h.Runtime.Instances.Single().Disposed);
+        Assert.True(h.Runtime!.Instances.Single().Disposed);
     }
 
     [Fact]

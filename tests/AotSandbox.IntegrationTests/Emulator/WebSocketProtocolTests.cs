@@ -4,20 +4,42 @@ using System.Text.Json.Nodes;
 
 namespace AotSandbox.IntegrationTests.Emulator;
 
-/// <summary>The data plane against PROTOCOL.md §3/§5 and PROTOCOL-DECISIONS.md "WebSocket" and "Extensions".</summary>
-public sealed class WebSocketProtocolTests
+/// <summary>The data plane against the fake runtime: fast, runs anywhere.</summary>
+public sealed class WebSocketProtocolTests_FakeRuntime : WebSocketProtocolTests
 {
+    private protected override Task<EmulatorHarness> StartAsync() => EmulatorHarness.StartAsync();
+}
+
+/// <summary>The same data-plane tests against real bubblewrap sandboxes (needs root, bwrap, cgroup v1).</summary>
+[Collection(RealSandboxCollection.Name)]
+public sealed class WebSocketProtocolTests_BubblewrapRuntime : WebSocketProtocolTests
+{
+    private protected override Task<EmulatorHarness> StartAsync() => EmulatorHarness.StartRealAsync();
+}
+
+/// <summary>Real-sandbox tests share one uid range and cgroup parent, so they must not run in parallel with each other.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RealSandboxCollection
+{
+    public const string Name = "real sandboxes";
+}
+
+/// <summary>The data plane against PROTOCOL.md §3/§5 and PROTOCOL-DECISIONS.md "WebSocket" and "Extensions".</summary>
+public abstract class WebSocketProtocolTests
+{
+    private protected abstract Task<EmulatorHarness> StartAsync();
+
     [Fact]
     public async Task Auth_GoodToken_AuthOkIsFirstFrame()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
     }
 
     [Fact]
     public async Task Auth_BadToken_AuthErrorThen4001()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         JsonObject created = await h.CreateAsync();
         await using WsClient ws = await WsClient.OpenAsync(new Uri((string)created["wsEndpoint"]!));
         await ws.SendAsync(new JsonObject { ["type"] = "auth", ["token"] = "wrong" });
@@ -28,7 +50,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task Auth_TokenOfAnotherSandbox_Is4001()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         JsonObject a = await h.CreateAsync();
         JsonObject b = await h.CreateAsync();
         await using WsClient ws = await WsClient.OpenAsync(new Uri((string)a["wsEndpoint"]!));
@@ -40,7 +62,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task Auth_NoFrameInTime_Is4001()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await WsClient.OpenAsync(new Uri((string)(await h.CreateAsync())["wsEndpoint"]!));
         Assert.Equal("auth.error", (string?)(await ws.ReceiveAsync(5))["type"]);
         Assert.Equal((WebSocketCloseStatus)4001, await ws.ReceiveCloseAsync());
@@ -53,7 +75,7 @@ public sealed class WebSocketProtocolTests
     [InlineData("{\"type\":5}")]
     public async Task MalformedFrame_AfterAuth_Closes4004(string raw)
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         await ws.SendRawAsync(raw);
         Assert.Equal((WebSocketCloseStatus)4004, await ws.ReceiveCloseAsync());
@@ -62,7 +84,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task OtherMajorVersionPath_Closes4003()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         string endpoint = ((string)(await h.CreateAsync())["wsEndpoint"]!).Replace("/api/v1/", "/api/v2/", StringComparison.Ordinal);
         await using WsClient ws = await WsClient.OpenAsync(new Uri(endpoint));
         Assert.Equal((WebSocketCloseStatus)4003, await ws.ReceiveCloseAsync());
@@ -71,7 +93,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task LegacyWsPath_Works()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         JsonObject created = await h.CreateAsync();
         created["wsEndpoint"] = ((string)created["wsEndpoint"]!).Replace("/api/v1/namespaces/ns-a/sandboxes/", "/ws/v1/namespaces/ns-a/sandbox/", StringComparison.Ordinal);
         await using WsClient ws = await EmulatorHarness.ConnectAsync(created);
@@ -80,7 +102,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task ForegroundExec_StreamsOutputThenExactlyOneExit_NoAck()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         string id = Frames.NewExecId();
         await ws.SendAsync(Frames.Run(id, "echo hello; echo oops >&2; exit 3"));
@@ -94,7 +116,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task Stdin_SentRightAfterRun_IsDelivered_TextAndBase64()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         string id = Frames.NewExecId();
         await ws.SendAsync(Frames.Run(id, "cat"));
@@ -109,7 +131,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task DetachedExec_AckPrecedesOutputAndExit_WithMillisecondStartedAt()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         string id = Frames.NewExecId();
         await ws.SendAsync(Frames.Run(id, "echo fast", detached: true));
@@ -123,7 +145,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task SixthRunningDetached_IsLimitExceeded_AndOthersKeepRunning()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         for (int i = 0; i < 5; i++)
         {
@@ -148,7 +170,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task ExecGet_FromSecondConnection_GetsInfoAndLiveOutput()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         JsonObject created = await h.CreateAsync();
         await using WsClient first = await EmulatorHarness.ConnectAsync(created);
         string id = Frames.NewExecId();
@@ -173,7 +195,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task ExecGet_WithReplay_ReplaysOutputAndExitOfExitedDetached()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         JsonObject created = await h.CreateAsync();
         string id = Frames.NewExecId();
         await using (WsClient first = await EmulatorHarness.ConnectAsync(created))
@@ -199,7 +221,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task ExecGet_WithReplay_OfRunningExec_ReplaysThenContinuesLive()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         JsonObject created = await h.CreateAsync();
         await using WsClient first = await EmulatorHarness.ConnectAsync(created);
         string id = Frames.NewExecId();
@@ -217,7 +239,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task UnknownExecIds_InputEndInputKillGet_AreNotFoundAndConnectionStaysOpen()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         foreach (string type in new[] { "exec.input", "exec.endInput", "exec.kill", "exec.get" })
         {
@@ -234,7 +256,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task ExecIdOfAnotherSandbox_BehavesLikeUnknown()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient a = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         await using WsClient b = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         string id = Frames.NewExecId();
@@ -250,7 +272,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task Kill_EndsTheProcess_With128PlusSignal_AndBadSignalIsRejected()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         string id = Frames.NewExecId();
         await ws.SendAsync(Frames.Run(id, "sleep 30"));
@@ -264,7 +286,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task ForegroundExec_ItsConnectionCloses_IsKilled_DetachedSurvives()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         JsonObject created = await h.CreateAsync();
         string fg = Frames.NewExecId(), bg = Frames.NewExecId();
         await using (WsClient first = await EmulatorHarness.ConnectAsync(created))
@@ -293,7 +315,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task FileOps_WriteReadList_AndErrors()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         string w = Frames.NewFileId();
         await ws.SendAsync(new JsonObject { ["type"] = "file.write", ["execId"] = w, ["path"] = "dir/hello.js", ["content"] = Convert.ToBase64String("const x = 1"u8), ["encoding"] = "base64" });
@@ -326,7 +348,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task FileRange_ChunkedWriteAndRangedRead_AndWholeReadOfBigFileIsRefused()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         byte[] data = new byte[900 * 1024];
         new Random(1).NextBytes(data);
@@ -361,7 +383,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task Output_InvalidAndSplitUtf8_IsDecodedWithReplacementOnlyForInvalidBytes()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         string id = Frames.NewExecId();
         await ws.SendAsync(Frames.Run(id, "printf 'caf\\303'; sleep 0.2; printf '\\251 \\377\\n'"));
@@ -371,7 +393,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task LargeOutput_IsSplitIntoFramesUnder64KiBOfData()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
         string id = Frames.NewExecId();
         await ws.SendAsync(Frames.Run(id, "head -c 3000000 /dev/zero | tr '\\0' 'a'"));
@@ -383,7 +405,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task Delete_ClosesTheSandboxSocketsWith1000()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         JsonObject created = await h.CreateAsync();
         await using WsClient ws = await EmulatorHarness.ConnectAsync(created);
         await h.Http.DeleteAsync($"{h.SandboxesUrl()}/{created["sandboxId"]}");
@@ -393,7 +415,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task MaxLifetime_ClosesSocketsWith1000_AndStatusIsExpired()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         JsonObject created = await h.CreateAsync("{\"maxLifetime\":2}");
         await using WsClient ws = await EmulatorHarness.ConnectAsync(created);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await ws.ReceiveCloseAsync(10));
@@ -403,7 +425,7 @@ public sealed class WebSocketProtocolTests
     [Fact]
     public async Task IdleTimeout_WsMessagesKeepItAlive()
     {
-        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using EmulatorHarness h = await StartAsync();
         JsonObject created = await h.CreateAsync("{\"idleTimeout\":2}");
         await using WsClient ws = await EmulatorHarness.ConnectAsync(created);
         for (int i = 0; i < 8; i++)

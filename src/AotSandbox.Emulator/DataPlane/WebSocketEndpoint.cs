@@ -77,6 +77,10 @@ internal sealed class WebSocketEndpoint
                 return;
             }
 
+            // Once either side decided to close, the connection is done: stop fanning out to it and kill its
+            // foreground execs now, not only when the close handshake has finished.
+            EmulatedSandbox attached = sandbox;
+            using CancellationTokenRegistration detach = connection.Closing.Register(() => attached.RemoveConnection(connection));
             await ReadFramesAsync(connection, sandbox, context.RequestAborted).ConfigureAwait(false);
         }
         finally

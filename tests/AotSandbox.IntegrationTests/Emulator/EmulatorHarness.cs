@@ -48,13 +48,14 @@ internal sealed class EmulatorHarness : IAsyncDisposable
     /// </summary>
     public static Task<EmulatorHarness> StartRealAsync(Action<EmulatorOptions>? configure = null)
     {
-        string tag = "srvt" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // A fixed tag: runs reuse (rather than accumulate) the parent cgroups and state root; the collection is serial.
+        const string tag = "aotsb-srvtest";
         var runtimeOptions = new AotSandbox.Emulator.Runtime.Bubblewrap.BubblewrapRuntimeOptions
         {
             StateRoot = "/run/" + tag,
             CgroupParent = tag,
-            NetnsPrefix = tag + "-",
-            UidBase = 600000 + (Environment.ProcessId % 1000) * 64,
+            NetnsPrefix = "srvtest-",
+            UidBase = 600000,
             UidCount = 32,
         };
         return StartAsync(_ => new AotSandbox.Emulator.Runtime.BubblewrapRuntime(runtimeOptions), null, configure);

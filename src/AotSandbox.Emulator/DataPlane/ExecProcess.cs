@@ -17,6 +17,8 @@ namespace AotSandbox.Emulator.DataPlane;
 internal sealed class ExecProcess : IProcessSink
 #pragma warning restore CA1001
 {
+    private const int StdinFrameOverhead = 64;
+
     private readonly object _sync = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Utf8OutputDecoder _stdoutDecoder = new();
@@ -25,6 +27,9 @@ internal sealed class ExecProcess : IProcessSink
     private readonly Channel<byte[]?> _stdin = Channel.CreateUnbounded<byte[]?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Action<ExecProcess> _onExited;
     private SandboxConnection[] _subscribers;
+    // Output that arrived before SpawnAsync returned. Bounded by the runtime's per-exec output window (it waits for
+    // acks, i.e. for these calls to return, before sending more), not by a cap here: blocking instead could deadlock
+    // a runtime that delivers the spawn reply on the same reader.
     private List<(int Stream, byte[]? Data, int? ExitCode)>? _early = [];
     private long _pendingStdinBytes;
     private bool _stdinClosed;
@@ -177,12 +182,14 @@ internal sealed class ExecProcess : IProcessSink
                 return true; // Input after EOF or exit is dropped silently, like writing to a closed pipe.
             }
 
-            if (_pendingStdinBytes + data.Length > DataPlaneLimits.MaxPendingStdinBytes)
+            // Charge a per-frame overhead too, so a flood of tiny frames is bounded like a few big ones.
+            long cost = data.Length + StdinFrameOverhead;
+            if (_pendingStdinBytes + cost > DataPlaneLimits.MaxPendingStdinBytes)
             {
                 return false;
             }
 
-            _pendingStdinBytes += data.Length;
+            _pendingStdinBytes += cost;
             return _stdin.Writer.TryWrite(data);
         }
     }
@@ -363,7 +370,7 @@ internal sealed class ExecProcess : IProcessSink
                 await process.WriteStdinAsync(item, CancellationToken.None).ConfigureAwait(false);
                 lock (_sync)
                 {
-                    _pendingStdinBytes -= item.Length;
+                    _pendingStdinBytes -= item.Length + StdinFrameOverhead;
                 }
             }
         }

@@ -129,6 +129,25 @@ public abstract class WebSocketProtocolTests
     }
 
     [Fact]
+    public async Task Stdin_ToAProcessThatNeverReads_IsBoundedWithStdinOverflow()
+    {
+        await using EmulatorHarness h = await StartAsync();
+        await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
+        string id = Frames.NewExecId();
+        await ws.SendAsync(Frames.Run(id, "sleep 30"));
+        string chunk = Convert.ToBase64String(new byte[1024 * 1024]);
+        for (int i = 0; i < 10; i++)
+        {
+            await ws.SendAsync(new JsonObject { ["type"] = "exec.input", ["execId"] = id, ["data"] = chunk, ["encoding"] = "base64" });
+        }
+
+        JsonObject error = await ws.ReceiveAsync();
+        Assert.Equal("STDIN_OVERFLOW", (string?)error["code"]);
+        await ws.SendAsync(new JsonObject { ["type"] = "exec.kill", ["execId"] = id, ["signal"] = "SIGKILL" });
+        await ws.ReceiveUntilAsync(f => Frames.IsExit(f, id));
+    }
+
+    [Fact]
     public async Task DetachedExec_AckPrecedesOutputAndExit_WithMillisecondStartedAt()
     {
         await using EmulatorHarness h = await StartAsync();

@@ -128,7 +128,21 @@ public sealed class EmulatorServer : IAsyncDisposable
         _app.MapFallback(new RequestDelegate(context => RestEndpoints.WriteErrorAsync(context, StatusCodes.Status404NotFound,
             "No such endpoint. The API lives under /api/v1/namespaces/{namespace}/sandboxes.")));
 
-        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // E.g. the port is taken: leave nothing running, and let DisposeAsync be a no-op.
+            Volatile.Write(ref _state, 2);
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _app = null;
+            await _runtime.DisposeAsync().ConfigureAwait(false);
+            _runtime = null;
+            throw;
+        }
+
         _baseAddress = ResolveBoundAddress(_app);
         _sweeper = new LifetimeSweeper(_manager, _options.Timings.SweepInterval).RunAsync(_stopping.Token);
         EmulatorLog.Listening(logger, _baseAddress, Namespace);

@@ -76,6 +76,13 @@ internal sealed class RestEndpoints
             await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "Could not start the sandbox: " + e.Message).ConfigureAwait(false);
             return;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Still a JSON body (clients parse every body); the log has the details.
+            EmulatorLog.CreateFailed(_logger, e.ToString());
+            await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, "Could not start the sandbox (internal error: " + e.GetType().Name + "); see the emulator log.").ConfigureAwait(false);
+            return;
+        }
 
         if (created is not { } ok)
         {

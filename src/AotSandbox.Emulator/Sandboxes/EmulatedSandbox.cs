@@ -73,14 +73,18 @@ internal sealed class EmulatedSandbox
         Execs.OnConnectionClosed(connection);
     }
 
-    /// <summary>Marks the sandbox as ending (only the first caller gets true) and closes its sockets with 1000.</summary>
-    public bool TryBeginEnd(string closeReason)
+    /// <summary>Marks the sandbox as ending; only the first caller gets true (so teardown runs once).</summary>
+    public bool TryMarkEnding()
     {
-        if (Interlocked.Exchange(ref _ending, 1) != 0)
+        lock (_sync)
         {
-            return false;
+            return Interlocked.Exchange(ref _ending, 1) == 0;
         }
+    }
 
+    /// <summary>Closes every socket of the sandbox with 1000 after its queued frames; no new ones are accepted once ending.</summary>
+    public void CloseConnections(string closeReason)
+    {
         SandboxConnection[] connections;
         lock (_sync)
         {
@@ -91,7 +95,5 @@ internal sealed class EmulatedSandbox
         {
             connection.RequestClose(WebSocketCloseStatus.NormalClosure, closeReason, drain: true);
         }
-
-        return true;
     }
 }

@@ -61,12 +61,14 @@ internal sealed class SandboxManager
     /// <summary>Ends a sandbox once: closes its sockets (1000), writes the tombstone, disposes the runtime instance, frees the slot.</summary>
     public async Task EndAsync(EmulatedSandbox sandbox, string status, string reason)
     {
-        if (!sandbox.TryBeginEnd(reason))
+        if (!sandbox.TryMarkEnding())
         {
             return;
         }
 
+        // Tombstone first, so GET never sees a gap between "running" and the final status.
         Registry.Bury(sandbox, status, reason);
+        sandbox.CloseConnections(reason);
         try
         {
             await sandbox.Instance.DisposeAsync().ConfigureAwait(false);

@@ -56,6 +56,27 @@ internal sealed class SandboxRegistry
     public Tombstone? FindTombstone(string ns, string id) =>
         _tombstones.TryGetValue(id, out Tombstone? tombstone) && tombstone.Description.Namespace == ns ? tombstone : null;
 
+    /// <summary>
+    /// The live sandbox that declared <paramref name="port"/> with preview token <paramref name="token"/> (for the
+    /// preview proxy: it routes on the <c>p{port}-{token}</c> label). Tokens are compared in constant time.
+    /// </summary>
+    public EmulatedSandbox? FindPreviewTarget(int port, string token)
+    {
+        byte[] presented = System.Text.Encoding.ASCII.GetBytes(token.ToLowerInvariant());
+        EmulatedSandbox? match = null;
+        foreach (EmulatedSandbox sandbox in _live.Values)
+        {
+            if (sandbox.Description.PreviewTokens.TryGetValue(port, out string? expected)
+                && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(presented, System.Text.Encoding.ASCII.GetBytes(expected))
+                && !sandbox.IsEnding)
+            {
+                match = sandbox;
+            }
+        }
+
+        return match;
+    }
+
     /// <summary>Moves an ending sandbox from the live set to the tombstones.</summary>
     public void Bury(EmulatedSandbox sandbox, string status, string reason)
     {

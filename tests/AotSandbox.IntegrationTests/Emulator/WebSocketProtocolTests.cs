@@ -129,6 +129,30 @@ public abstract class WebSocketProtocolTests
     }
 
     [Fact]
+    public async Task Envs_FromCreate_AreVisibleToCommands()
+    {
+        await using EmulatorHarness h = await StartAsync();
+        await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync("{\"envs\":{\"GREETING\":\"hi there\"}}"));
+        string id = Frames.NewExecId();
+        await ws.SendAsync(Frames.Run(id, "echo \"$GREETING\""));
+        Assert.Equal("hi there\n", Frames.Stdout(await ws.ReceiveUntilAsync(f => Frames.IsExit(f, id)), id));
+    }
+
+    [Fact]
+    public async Task ForegroundExec_WithLingeringBackgroundChild_ExitsWhenTheShellExits()
+    {
+        await using EmulatorHarness h = await StartAsync();
+        await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
+        string id = Frames.NewExecId();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await ws.SendAsync(Frames.Run(id, "sleep 30 & echo started"));
+        List<JsonObject> frames = await ws.ReceiveUntilAsync(f => Frames.IsExit(f, id));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.Equal("started\n", Frames.Stdout(frames, id));
+        Assert.Equal(0, (int)frames[^1]["exitCode"]!);
+    }
+
+    [Fact]
     public async Task Stdin_ToAProcessThatNeverReads_IsBoundedWithStdinOverflow()
     {
         await using EmulatorHarness h = await StartAsync();

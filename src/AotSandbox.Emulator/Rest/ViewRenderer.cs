@@ -18,6 +18,10 @@ internal sealed class ViewRenderer
         _previewPort = previewPort;
     }
 
+    /// <summary>UTC with a Z suffix: no '+' that the JSON encoder would escape, and the same form every time.</summary>
+    private static string Iso8601(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
     public SandboxView Render(SandboxDescription d, Uri origin, string status, string? token, string? reason)
     {
         string host = origin.IsDefaultPort ? origin.Host : origin.Host + ":" + origin.Port.ToString(CultureInfo.InvariantCulture);
@@ -47,8 +51,8 @@ internal sealed class ViewRenderer
             IdleTimeout = d.IdleTimeoutSeconds,
             PreviewUrls = previewUrls,
             ManagementEndpoint = managementEndpoint,
-            CreatedAt = d.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-            ExpiresAt = d.ExpiresAt.ToString("O", CultureInfo.InvariantCulture),
+            CreatedAt = Iso8601(d.CreatedAt),
+            ExpiresAt = Iso8601(d.ExpiresAt),
             Extensions = Extensions,
         };
     }

@@ -35,6 +35,7 @@ public sealed partial class RestApiTests
         Assert.Equal(["3000", "8080"], previews.Select(p => p.Key).Order().ToArray());
         Assert.Matches(PreviewUrlPattern(), (string)previews["3000"]!);
         Assert.NotEqual((string)previews["3000"]!, ((string)previews["8080"]!).Replace("p8080", "p3000", StringComparison.Ordinal));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", (string)created["createdAt"]!);
         Assert.Equal(512L * 1024 * 1024, h.Runtime!.Instances.Single().Spec.Limits.MemoryBytes);
     }
 

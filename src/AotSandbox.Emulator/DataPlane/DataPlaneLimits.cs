@@ -9,6 +9,9 @@ internal static class DataPlaneLimits
     /// <summary>Frames queued per connection before senders wait (≤ ~50 KiB each for output → a few MiB per connection at most).</summary>
     public const int OutgoingQueueFrames = 64;
 
+    /// <summary>Client frames handled per connection per second; beyond it the reader pauses until the next second (pacing, not a close).</summary>
+    public const int MaxFramesPerSecond = 2000;
+
     /// <summary>Running detached execs per sandbox (the documented service limit).</summary>
     public const int MaxRunningDetached = 5;
 

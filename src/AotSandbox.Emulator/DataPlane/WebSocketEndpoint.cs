@@ -152,10 +152,12 @@ internal sealed class WebSocketEndpoint
     private async Task ReadFramesAsync(SandboxConnection connection, EmulatedSandbox sandbox, CancellationToken aborted)
     {
         var dispatcher = new FrameDispatcher(sandbox, connection, _logger);
+        var pacer = new FramePacer(DataPlaneLimits.MaxFramesPerSecond);
         try
         {
             while (!connection.Closing.IsCancellationRequested)
             {
+                await pacer.WaitTurnAsync(connection.Closing).ConfigureAwait(false);
                 ReadOnlyMemory<byte>? message = await connection.ReceiveAsync(aborted).ConfigureAwait(false);
                 if (message is not { } bytes)
                 {

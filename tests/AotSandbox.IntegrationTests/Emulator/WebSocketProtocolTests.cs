@@ -262,6 +262,50 @@ public abstract class WebSocketProtocolTests
     }
 
     [Fact]
+    public async Task ExecGet_WithReplay_OfMoreThanOneMiB_KeepsTheTailAndSaysTruncated()
+    {
+        await using EmulatorHarness h = await StartAsync();
+        JsonObject created = await h.CreateAsync();
+        string id = Frames.NewExecId();
+        await using (WsClient first = await EmulatorHarness.ConnectAsync(created))
+        {
+            await first.SendAsync(Frames.Run(id, "head -c 3000000 /dev/zero | tr '\\0' 'a'; echo END", detached: true));
+            await first.ReceiveUntilAsync(f => Frames.IsExit(f, id), 30);
+        }
+
+        await using WsClient second = await EmulatorHarness.ConnectAsync(created);
+        await second.SendAsync(new JsonObject { ["type"] = "exec.get", ["execId"] = id, ["replay"] = true });
+        List<JsonObject> frames = await second.ReceiveUntilAsync(f => Frames.IsExit(f, id), 30);
+        Assert.True((bool)frames[0]["replayTruncated"]!);
+        string replayed = Frames.Stdout(frames, id);
+        Assert.EndsWith("aEND\n", replayed, StringComparison.Ordinal);
+        Assert.InRange(replayed.Length, 512 * 1024, 1024 * 1024);
+    }
+
+    [Fact]
+    public async Task TinyFrameFlood_IsPacedButAllAnswered()
+    {
+        await using EmulatorHarness h = await StartAsync();
+        await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
+        const int Count = 3000;
+        Task sender = Task.Run(async () =>
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                await ws.SendAsync(new JsonObject { ["type"] = "exec.endInput", ["execId"] = "exec-none" });
+            }
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < Count; i++)
+        {
+            Assert.Equal("NOT_FOUND", (string?)(await ws.ReceiveAsync())["code"]);
+        }
+
+        await sender;
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"3000 frames took only {clock.Elapsed}: not paced");
+    }
+
+    [Fact]
     public async Task ExecGet_WithReplay_OfRunningExec_ReplaysThenContinuesLive()
     {
         await using EmulatorHarness h = await StartAsync();

@@ -98,7 +98,11 @@ internal sealed class WebSocketEndpoint
     {
         // Not a cancellation: cancelling a WebSocket receive aborts the socket, and the client must still get auth.error + 4001.
         Task<ReadOnlyMemory<byte>?> receive = connection.ReceiveAsync(aborted).AsTask();
-        if (await Task.WhenAny(receive, Task.Delay(_timings.AuthTimeout, aborted)).ConfigureAwait(false) != receive)
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        Task deadline = Task.Delay(_timings.AuthTimeout, timer.Token);
+        Task first = await Task.WhenAny(receive, deadline).ConfigureAwait(false);
+        await timer.CancelAsync().ConfigureAwait(false); // Do not keep a 10 s timer per connection alive after auth.
+        if (first != receive)
         {
             await RejectAsync(connection, $"no auth frame within {_timings.AuthTimeout.TotalSeconds:0} s").ConfigureAwait(false);
             connection.KeepBuffersUntilCollected();

@@ -26,6 +26,7 @@ internal sealed class ExecProcess : IProcessSink
     private readonly TaskCompletionSource<SandboxProcess?> _spawned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<byte[]?> _stdin = Channel.CreateUnbounded<byte[]?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Action<ExecProcess> _onExited;
+    private readonly Action _onActivity;
     private SandboxConnection[] _subscribers;
     // Output that arrived before SpawnAsync returned. Bounded by the runtime's per-exec output window (it waits for
     // acks, i.e. for these calls to return, before sending more), not by a cap here: blocking instead could deadlock
@@ -34,8 +35,9 @@ internal sealed class ExecProcess : IProcessSink
     private long _pendingStdinBytes;
     private bool _stdinClosed;
 
-    public ExecProcess(string execId, string command, bool detached, SandboxConnection starter, Action<ExecProcess> onExited)
+    public ExecProcess(string execId, string command, bool detached, SandboxConnection starter, Action<ExecProcess> onExited, Action onActivity)
     {
+        _onActivity = onActivity;
         ExecId = execId;
         Command = command;
         Detached = detached;
@@ -343,6 +345,8 @@ internal sealed class ExecProcess : IProcessSink
 
     private async Task BroadcastAsync(byte[] frame)
     {
+        // A frame on its way to a client counts as WebSocket traffic: a long build that streams output is not idle.
+        _onActivity();
         SandboxConnection[] subscribers;
         lock (_sync)
         {

@@ -9,12 +9,16 @@ internal sealed class ExecTable
     private readonly object _sync = new();
     private readonly Dictionary<string, ExecProcess> _execs = new(StringComparer.Ordinal);
     private readonly TimeSpan _exitedRetention;
+    private readonly Action _onActivity;
     private int _runningDetached;
     private int _running;
 
-    public ExecTable(TimeSpan exitedRetention)
+    /// <param name="exitedRetention">How long exited detached execs stay retrievable.</param>
+    /// <param name="onActivity">Called whenever an exec sends a frame (the sandbox's idle timer).</param>
+    public ExecTable(TimeSpan exitedRetention, Action onActivity)
     {
         _exitedRetention = exitedRetention;
+        _onActivity = onActivity;
     }
 
     /// <summary>Registers a new exec, or explains (error code + message) why it cannot start.</summary>
@@ -48,7 +52,7 @@ internal sealed class ExecTable
                 return null;
             }
 
-            var exec = new ExecProcess(execId, command, detached, starter, OnExited);
+            var exec = new ExecProcess(execId, command, detached, starter, OnExited, _onActivity);
             _execs[execId] = exec;
             _running++;
             if (detached)

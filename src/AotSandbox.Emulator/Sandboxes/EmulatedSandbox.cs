@@ -23,7 +23,7 @@ internal sealed class EmulatedSandbox
         Description = description;
         _token = Encoding.UTF8.GetBytes(token);
         Instance = instance;
-        Execs = new ExecTable(timings.ExitedDetachedRetention);
+        Execs = new ExecTable(timings.ExitedDetachedRetention, Touch);
     }
 
     public SandboxDescription Description { get; }

@@ -529,6 +529,19 @@ public abstract class WebSocketProtocolTests
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await ws.ReceiveCloseAsync(10));
     }
 
+    [Fact]
+    public async Task IdleTimeout_StreamingOutputKeepsItAlive()
+    {
+        await using EmulatorHarness h = await StartAsync();
+        JsonObject created = await h.CreateAsync("{\"idleTimeout\":2}");
+        await using WsClient ws = await EmulatorHarness.ConnectAsync(created);
+        string id = Frames.NewExecId();
+        await ws.SendAsync(Frames.Run(id, "for i in 1 2 3 4 5 6 7 8; do echo $i; sleep 0.4; done"));
+        List<JsonObject> frames = await ws.ReceiveUntilAsync(f => Frames.IsExit(f, id));
+        Assert.Equal(0, (int)frames[^1]["exitCode"]!);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, await ws.ReceiveCloseAsync(10));
+    }
+
     private static async Task<bool> Delay()
     {
         await Task.Delay(100);

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,8 +357,11 @@ void exec_signal_tree(uint32_t id, int signo)
         return;
     }
     /* A process may fork between our scan and its death; its child is reparented to the shepherd and
-       found by the next scan. Repeat until a scan finds nothing alive (bounded, so PID 1 never spins forever). */
-    for (int round = 0; round < 1000 && signal_once(e->shepherd, SIGKILL) > 0; round++) sched_yield();
+       found by the next scan. Repeat until a scan finds nothing alive. A killed process shows up alive until
+       the kernel has run its exit, so pause briefly between scans instead of rescanning /proc in a tight
+       loop (bounded at ~2 s, so PID 1 never spins forever). */
+    struct timespec pause = { 0, 1000000 };
+    for (int round = 0; round < 2000 && signal_once(e->shepherd, SIGKILL) > 0; round++) nanosleep(&pause, NULL);
 }
 
 /* ---------- event-loop integration ---------- */

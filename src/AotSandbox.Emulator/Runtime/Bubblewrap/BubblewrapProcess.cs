@@ -140,12 +140,12 @@ internal sealed class BubblewrapProcess : SandboxProcess
             {
                 if (item.Buffer is null)
                 {
-                    await _sink.OnExitAsync(item.LengthOrCode).ConfigureAwait(false);
+                    await DeliverAsync(_sink.OnExitAsync(item.LengthOrCode)).ConfigureAwait(false);
                     return;
                 }
                 try
                 {
-                    await _sink.OnOutputAsync(item.Stream, item.Buffer.AsMemory(0, item.LengthOrCode)).ConfigureAwait(false);
+                    await DeliverAsync(_sink.OnOutputAsync(item.Stream, item.Buffer.AsMemory(0, item.LengthOrCode))).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -160,6 +160,23 @@ internal sealed class BubblewrapProcess : SandboxProcess
                     // The sandbox is gone; the exit event that follows ends this pump.
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// A sink that throws (e.g. its WebSocket closed) must not stop the pump: the exec would stall forever on
+    /// unacknowledged output. Its output is then dropped, like a reader that went away.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "Any sink failure is contained to that sink.")]
+    private static async ValueTask DeliverAsync(ValueTask delivery)
+    {
+        try
+        {
+            await delivery.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Dropped on purpose (see above).
         }
     }
 

@@ -151,7 +151,7 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
                 }
                 catch (OperationCanceledException)
                 {
-                    // Left to the cgroup sweep below.
+                    // bwrap did not follow its child: the cgroup kill below ends it.
                 }
             }
             var empty = await _cgroups.KillAllAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
@@ -175,7 +175,10 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
 
     private SandboxFiles Files => _files ?? throw new InvalidOperationException("the sandbox is not started");
 
-    /// <summary>SIGKILL for the sandbox's PID 1 (bwrap's child), then for bwrap itself.</summary>
+    /// <summary>
+    /// SIGKILL for the sandbox's PID 1 (bwrap's child). bwrap itself is left alive so it reaps its child and exits:
+    /// killing it too would orphan the dead init to a process that never reaps it (a zombie of a pool uid).
+    /// </summary>
     private static void KillInit(Process launcher)
     {
         try
@@ -184,7 +187,6 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
             var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children");
             foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
                 _ = NativeMethods.Kill(int.Parse(child, CultureInfo.InvariantCulture), NativeMethods.SIGKILL);
-            _ = NativeMethods.Kill(pid, NativeMethods.SIGKILL);
         }
         catch (IOException)
         {

@@ -36,9 +36,12 @@ internal static class BwrapArguments
         AddTmpfs(a, "/home/user", homeBytes, "0755");
         AddTmpfs(a, "/workspace", spec.Limits.WorkspaceBytes, "0755");
         AddTmpfs(a, "/tmp", spec.Limits.TmpBytes, "01777");
+        // POSIX shared memory (Python multiprocessing, Chromium) needs a writable /dev/shm; it shares /tmp's cap.
+        AddTmpfs(a, "/dev/shm", spec.Limits.TmpBytes, "01777");
         a.AddRange(["--ro-bind", agentHostPath, AgentPathInSandbox]);
-        // Everything above is mounted; now the root tmpfs itself becomes read-only (no writable scratch outside the caps).
-        a.AddRange(["--remount-ro", "/"]);
+        // Everything above is mounted; now the root and /dev tmpfs become read-only, so the only writable places
+        // are the size-capped tmpfs mounts (/dev's device nodes are separate bind mounts and keep working).
+        a.AddRange(["--remount-ro", "/dev", "--remount-ro", "/"]);
 
         AddEnvironment(a, spec.Environment);
         a.AddRange(["--chdir", "/workspace", "--as-pid-1", AgentPathInSandbox]);

@@ -1,4 +1,4 @@
-namespace AotSandbox.Emulator.Runtime.Bubblewrap;
+namespace AotSandbox.Emulator.Runtime;
 
 /// <summary>Host-level settings of <see cref="BubblewrapRuntime"/>. The defaults suit a dedicated Debian 12 machine.</summary>
 internal sealed record BubblewrapRuntimeOptions

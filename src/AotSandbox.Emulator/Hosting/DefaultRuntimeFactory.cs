@@ -1,5 +1,4 @@
 using AotSandbox.Emulator.Runtime;
-using AotSandbox.Emulator.Runtime.Bubblewrap;
 
 namespace AotSandbox.Emulator;
 

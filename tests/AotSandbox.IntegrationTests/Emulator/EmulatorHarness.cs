@@ -50,7 +50,7 @@ internal sealed class EmulatorHarness : IAsyncDisposable
     {
         // A fixed tag: runs reuse (rather than accumulate) the parent cgroups and state root; the collection is serial.
         const string tag = "aotsb-srvtest";
-        var runtimeOptions = new AotSandbox.Emulator.Runtime.Bubblewrap.BubblewrapRuntimeOptions
+        var runtimeOptions = new AotSandbox.Emulator.Runtime.BubblewrapRuntimeOptions
         {
             StateRoot = "/run/" + tag,
             CgroupParent = tag,

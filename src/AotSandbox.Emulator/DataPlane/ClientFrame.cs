@@ -1,0 +1,40 @@
+namespace AotSandbox.Emulator.DataPlane;
+
+/// <summary>The frame types a client may send; everything else is <see cref="Unknown"/>.</summary>
+internal enum ClientFrameType
+{
+    Unknown,
+    Auth,
+    ExecRun,
+    ExecInput,
+    ExecEndInput,
+    ExecKill,
+    ExecGet,
+    FileRead,
+    FileWrite,
+    FileList,
+}
+
+/// <summary>
+/// One parsed client frame: the union of every field any frame type carries. Fields that were absent are null.
+/// <see cref="InvalidField"/> names the first known field whose JSON type was wrong (answered with INVALID_REQUEST,
+/// not a close: the envelope itself was fine).
+/// </summary>
+internal sealed record ClientFrame
+{
+    public required ClientFrameType Type { get; init; }
+    public required string TypeName { get; init; }
+    public string? ExecId { get; init; }
+    public string? Token { get; init; }
+    public string? Command { get; init; }
+    public bool Detached { get; init; }
+    public string? Data { get; init; }
+    public string? Encoding { get; init; }
+    public string? Signal { get; init; }
+    public bool Replay { get; init; }
+    public string? Path { get; init; }
+    public string? Content { get; init; }
+    public long? Offset { get; init; }
+    public long? Length { get; init; }
+    public string? InvalidField { get; init; }
+}

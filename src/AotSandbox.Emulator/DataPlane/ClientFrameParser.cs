@@ -1,0 +1,167 @@
+using System.Text.Json;
+
+namespace AotSandbox.Emulator.DataPlane;
+
+/// <summary>
+/// Parses one client message with <see cref="Utf8JsonReader"/>: bytes in, <see cref="ClientFrame"/> out, no state.
+/// Returns null for anything that is not a JSON object with a string <c>type</c> (the caller closes with 4004).
+/// Unknown fields are skipped; for duplicate fields the last one wins.
+/// </summary>
+internal static class ClientFrameParser
+{
+    private static readonly JsonReaderOptions Options = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow };
+
+    public static ClientFrame? Parse(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return ParseCore(utf8);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Thrown by Get* when a token's value does not fit (e.g. a huge number); treat as malformed.
+            return null;
+        }
+    }
+
+    private static ClientFrame? ParseCore(ReadOnlySpan<byte> utf8)
+    {
+        var reader = new Utf8JsonReader(utf8, isFinalBlock: true, new JsonReaderState(Options));
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        string? type = null, execId = null, token = null, command = null, data = null, encoding = null,
+            signal = null, path = null, content = null, invalid = null;
+        bool detached = false, replay = false;
+        long? offset = null, length = null;
+
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                // Anything after the closing brace (a second value) makes the message malformed.
+                return reader.Read() || type is null ? null : new ClientFrame
+                {
+                    Type = Classify(type),
+                    TypeName = type,
+                    ExecId = execId,
+                    Token = token,
+                    Command = command,
+                    Detached = detached,
+                    Data = data,
+                    Encoding = encoding,
+                    Signal = signal,
+                    Replay = replay,
+                    Path = path,
+                    Content = content,
+                    Offset = offset,
+                    Length = length,
+                    InvalidField = invalid,
+                };
+            }
+
+            string name = reader.GetString()!;
+            reader.Read();
+            switch (name)
+            {
+                case "type":
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        return null;
+                    }
+
+                    type = reader.GetString();
+                    break;
+                case "execId": execId = ReadString(ref reader, name, ref invalid); break;
+                case "token": token = ReadString(ref reader, name, ref invalid); break;
+                case "command": command = ReadString(ref reader, name, ref invalid); break;
+                case "data": data = ReadString(ref reader, name, ref invalid); break;
+                case "encoding": encoding = ReadString(ref reader, name, ref invalid); break;
+                case "path": path = ReadString(ref reader, name, ref invalid); break;
+                case "content": content = ReadString(ref reader, name, ref invalid); break;
+                case "detached": detached = ReadBool(ref reader, name, ref invalid); break;
+                case "replay": replay = ReadBool(ref reader, name, ref invalid); break;
+                case "offset": offset = ReadInteger(ref reader, name, ref invalid); break;
+                case "length": length = ReadInteger(ref reader, name, ref invalid); break;
+                case "signal":
+                    // Names are the norm; numbers 1..64 are accepted too (PROTOCOL-DECISIONS "Signals").
+                    signal = reader.TokenType switch
+                    {
+                        JsonTokenType.String => reader.GetString(),
+                        JsonTokenType.Number => reader.TryGetInt32(out int n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "invalid",
+                        JsonTokenType.Null => null,
+                        _ => Invalid(ref reader, name, ref invalid),
+                    };
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+
+        return null;
+    }
+
+    private static ClientFrameType Classify(string type) => type switch
+    {
+        "auth" => ClientFrameType.Auth,
+        "exec.run" => ClientFrameType.ExecRun,
+        "exec.input" => ClientFrameType.ExecInput,
+        "exec.endInput" => ClientFrameType.ExecEndInput,
+        "exec.kill" => ClientFrameType.ExecKill,
+        "exec.get" => ClientFrameType.ExecGet,
+        "file.read" => ClientFrameType.FileRead,
+        "file.write" => ClientFrameType.FileWrite,
+        "file.list" => ClientFrameType.FileList,
+        _ => ClientFrameType.Unknown,
+    };
+
+    private static string? ReadString(ref Utf8JsonReader reader, string name, ref string? invalid) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        _ => Invalid(ref reader, name, ref invalid),
+    };
+
+    private static bool ReadBool(ref Utf8JsonReader reader, string name, ref string? invalid)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.True: return true;
+            case JsonTokenType.False:
+            case JsonTokenType.Null: return false;
+            default:
+                Invalid(ref reader, name, ref invalid);
+                return false;
+        }
+    }
+
+    private static long? ReadInteger(ref Utf8JsonReader reader, string name, ref string? invalid)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long value))
+        {
+            return value;
+        }
+
+        Invalid(ref reader, name, ref invalid);
+        return null;
+    }
+
+    private static string? Invalid(ref Utf8JsonReader reader, string name, ref string? invalid)
+    {
+        invalid ??= name;
+        reader.Skip();
+        return null;
+    }
+}

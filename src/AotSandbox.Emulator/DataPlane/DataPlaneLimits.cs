@@ -1,0 +1,40 @@
+namespace AotSandbox.Emulator.DataPlane;
+
+/// <summary>Every bound of the data plane in one place (documented in PROTOCOL-DECISIONS.md "Limits").</summary>
+internal static class DataPlaneLimits
+{
+    /// <summary>Largest client message; a whole-file <c>file.write</c> of ~12 MiB fits. Bigger → close 1009.</summary>
+    public const int MaxInboundMessageBytes = 16 * 1024 * 1024;
+
+    /// <summary>Frames queued per connection before senders wait (≤ ~50 KiB each for output → a few MiB per connection at most).</summary>
+    public const int OutgoingQueueFrames = 64;
+
+    /// <summary>Client frames handled per connection per second; beyond it the reader pauses until the next second (pacing, not a close).</summary>
+    public const int MaxFramesPerSecond = 2000;
+
+    /// <summary>Running detached execs per sandbox (the documented service limit).</summary>
+    public const int MaxRunningDetached = 5;
+
+    /// <summary>Running execs of any kind per sandbox (foreground included); pids.max bounds what they spawn.</summary>
+    public const int MaxRunningExecs = 64;
+
+    /// <summary>Exited detached execs kept for replay per sandbox; the oldest is forgotten first.</summary>
+    public const int MaxRetainedExited = 32;
+
+    /// <summary>Stdin bytes accepted but not yet taken by the process, per exec.</summary>
+    public const long MaxPendingStdinBytes = 8 * 1024 * 1024;
+
+    /// <summary>Whole-file reads larger than this do not fit one frame once base64-encoded (&lt; 1 MiB).</summary>
+    public const int MaxWholeFileReadBytes = 700 * 1024;
+
+    /// <summary>Largest <c>length</c> of a ranged read (file.range extension).</summary>
+    public const int MaxRangeReadBytes = 512 * 1024;
+
+    /// <summary>File operations in flight per connection; more wait (backpressure on the reader).</summary>
+    public const int MaxConcurrentFileOps = 4;
+
+    /// <summary>Longest accepted command, path and exec id.</summary>
+    public const int MaxCommandChars = 256 * 1024;
+    public const int MaxPathChars = 4096;
+    public const int MaxExecIdChars = 128;
+}

@@ -1,0 +1,142 @@
+namespace AotSandbox.Emulator.DataPlane;
+
+/// <summary>
+/// The execs of one sandbox, keyed by the client's exec id (so ids are scoped to the sandbox: another sandbox's id is
+/// simply unknown here). Enforces the running limits and keeps exited detached execs for replay for a while.
+/// </summary>
+internal sealed class ExecTable
+{
+    private readonly object _sync = new();
+    private readonly Dictionary<string, ExecProcess> _execs = new(StringComparer.Ordinal);
+    private readonly TimeSpan _exitedRetention;
+    private readonly Action _onActivity;
+    private int _runningDetached;
+    private int _running;
+
+    /// <param name="exitedRetention">How long exited detached execs stay retrievable.</param>
+    /// <param name="onActivity">Called whenever an exec sends a frame (the sandbox's idle timer).</param>
+    public ExecTable(TimeSpan exitedRetention, Action onActivity)
+    {
+        _exitedRetention = exitedRetention;
+        _onActivity = onActivity;
+    }
+
+    /// <summary>Registers a new exec, or explains (error code + message) why it cannot start.</summary>
+    public ExecProcess? TryAdd(string execId, string command, bool detached, SandboxConnection starter, out string? errorCode, out string? message)
+    {
+        lock (_sync)
+        {
+            if (_execs.TryGetValue(execId, out ExecProcess? existing))
+            {
+                if (!existing.HasExited)
+                {
+                    errorCode = ErrorCodes.InvalidRequest;
+                    message = "execId is already used by a running command; generate a fresh id";
+                    return null;
+                }
+
+                _execs.Remove(execId);
+            }
+
+            if (detached && _runningDetached >= DataPlaneLimits.MaxRunningDetached)
+            {
+                errorCode = ErrorCodes.LimitExceeded;
+                message = $"only {DataPlaneLimits.MaxRunningDetached} detached commands may run at once in a sandbox; wait for or kill one first";
+                return null;
+            }
+
+            if (_running >= DataPlaneLimits.MaxRunningExecs)
+            {
+                errorCode = ErrorCodes.LimitExceeded;
+                message = $"only {DataPlaneLimits.MaxRunningExecs} commands may run at once in a sandbox";
+                return null;
+            }
+
+            var exec = new ExecProcess(execId, command, detached, starter, OnExited, _onActivity);
+            _execs[execId] = exec;
+            _running++;
+            if (detached)
+            {
+                _runningDetached++;
+            }
+
+            errorCode = null;
+            message = null;
+            return exec;
+        }
+    }
+
+    /// <summary>A running exec, for input, EOF and signals.</summary>
+    public ExecProcess? FindRunning(string execId)
+    {
+        lock (_sync)
+        {
+            return _execs.TryGetValue(execId, out ExecProcess? exec) && !exec.HasExited ? exec : null;
+        }
+    }
+
+    /// <summary>An exec for <c>exec.get</c>: running ones always, exited (retained, detached) ones only with replay.</summary>
+    public ExecProcess? FindForAttach(string execId, bool replay)
+    {
+        lock (_sync)
+        {
+            return _execs.TryGetValue(execId, out ExecProcess? exec) && (replay || !exec.HasExited) ? exec : null;
+        }
+    }
+
+    /// <summary>Forgets a closed connection everywhere and kills the foreground execs it started (their only listener is gone).</summary>
+    public void OnConnectionClosed(SandboxConnection connection)
+    {
+        ExecProcess[] execs;
+        lock (_sync)
+        {
+            execs = [.. _execs.Values];
+        }
+
+        foreach (ExecProcess exec in execs)
+        {
+            exec.Unsubscribe(connection);
+            if (exec.Owner == connection && !exec.HasExited)
+            {
+                _ = exec.SignalAsync(SignalNames.SigKill);
+            }
+        }
+    }
+
+    /// <summary>Drops exited detached execs past their retention.</summary>
+    public void Prune(DateTimeOffset now)
+    {
+        lock (_sync)
+        {
+            foreach (ExecProcess exec in _execs.Values.Where(e => e.HasExited && now - e.ExitedAt >= _exitedRetention).ToArray())
+            {
+                _execs.Remove(exec.ExecId);
+            }
+        }
+    }
+
+    private void OnExited(ExecProcess exec)
+    {
+        lock (_sync)
+        {
+            _running--;
+            if (!exec.Detached)
+            {
+                // Foreground results are delivered once; nobody can ask for them again. (The id may already name a newer exec.)
+                if (_execs.TryGetValue(exec.ExecId, out ExecProcess? current) && current == exec)
+                {
+                    _execs.Remove(exec.ExecId);
+                }
+
+                return;
+            }
+
+            _runningDetached--;
+            ExecProcess[] exited = _execs.Values.Where(e => e.HasExited).OrderBy(e => e.ExitedAt).ToArray();
+            for (int i = 0; i < exited.Length - DataPlaneLimits.MaxRetainedExited; i++)
+            {
+                _execs.Remove(exited[i].ExecId);
+            }
+        }
+    }
+}

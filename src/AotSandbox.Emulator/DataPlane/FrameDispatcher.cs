@@ -1,0 +1,211 @@
+using AotSandbox.Emulator.Sandboxes;
+using Microsoft.Extensions.Logging;
+
+namespace AotSandbox.Emulator.DataPlane;
+
+/// <summary>
+/// Acts on the frames of one authenticated connection. Quick frames are handled inline (so input queued right after
+/// <c>exec.run</c> finds its exec); slow work (spawn, re-attach, file I/O) runs in the background, bounded per connection.
+/// </summary>
+#pragma warning disable CA1001 // SemaphoreSlim needs disposal only when its AvailableWaitHandle was used, which it never is here.
+internal sealed class FrameDispatcher
+#pragma warning restore CA1001
+{
+    private readonly EmulatedSandbox _sandbox;
+    private readonly SandboxConnection _connection;
+    private readonly FileOperations _files;
+    private readonly SemaphoreSlim _fileSlots = new(DataPlaneLimits.MaxConcurrentFileOps, DataPlaneLimits.MaxConcurrentFileOps);
+    private readonly ILogger _logger;
+
+    public FrameDispatcher(EmulatedSandbox sandbox, SandboxConnection connection, ILogger logger)
+    {
+        _sandbox = sandbox;
+        _connection = connection;
+        _logger = logger;
+        _files = new FileOperations(sandbox.Instance);
+    }
+
+    public async ValueTask DispatchAsync(ClientFrame frame)
+    {
+        if (frame.Type == ClientFrameType.Auth)
+        {
+            return; // A repeated auth after success changes nothing; clients ignore late auth frames too.
+        }
+
+        if (frame.InvalidField is { } field)
+        {
+            await ReplyErrorAsync(frame.ExecId, ErrorCodes.InvalidRequest, $"field '{field}' has the wrong JSON type").ConfigureAwait(false);
+            return;
+        }
+
+        if (string.IsNullOrEmpty(frame.ExecId) || frame.ExecId.Length > DataPlaneLimits.MaxExecIdChars)
+        {
+            await ReplyErrorAsync(null, ErrorCodes.InvalidRequest, $"'{frame.TypeName}' needs an 'execId' string of 1..{DataPlaneLimits.MaxExecIdChars} characters").ConfigureAwait(false);
+            return;
+        }
+
+        string execId = frame.ExecId;
+        switch (frame.Type)
+        {
+            case ClientFrameType.ExecRun:
+                await RunAsync(execId, frame).ConfigureAwait(false);
+                break;
+            case ClientFrameType.ExecInput:
+                await InputAsync(execId, frame).ConfigureAwait(false);
+                break;
+            case ClientFrameType.ExecEndInput:
+                if (_sandbox.Execs.FindRunning(execId) is { } eofTarget)
+                {
+                    eofTarget.QueueEndInput();
+                }
+                else
+                {
+                    await ReplyNotFoundAsync(execId).ConfigureAwait(false);
+                }
+
+                break;
+            case ClientFrameType.ExecKill:
+                await KillAsync(execId, frame).ConfigureAwait(false);
+                break;
+            case ClientFrameType.ExecGet:
+                if (_sandbox.Execs.FindForAttach(execId, frame.Replay) is { } attachTarget)
+                {
+                    Background(attachTarget.AttachAsync(_connection, frame.Replay));
+                }
+                else
+                {
+                    await ReplyNotFoundAsync(execId).ConfigureAwait(false);
+                }
+
+                break;
+            case ClientFrameType.FileRead:
+            case ClientFrameType.FileWrite:
+            case ClientFrameType.FileList:
+                await _fileSlots.WaitAsync(_connection.Closing).ConfigureAwait(false);
+                Background(RunFileOperationAsync(frame));
+                break;
+            default:
+                await ReplyErrorAsync(execId, ErrorCodes.Unsupported, $"unknown frame type '{Truncate(frame.TypeName)}'").ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async ValueTask RunAsync(string execId, ClientFrame frame)
+    {
+        if (string.IsNullOrEmpty(frame.Command) || frame.Command.Length > DataPlaneLimits.MaxCommandChars)
+        {
+            await ReplyErrorAsync(execId, ErrorCodes.InvalidRequest, "'exec.run' needs a non-empty 'command' string (at most 256 Ki characters)").ConfigureAwait(false);
+            return;
+        }
+
+        ExecProcess? exec = _sandbox.Execs.TryAdd(execId, frame.Command, frame.Detached, _connection, out string? code, out string? message);
+        if (exec is null)
+        {
+            await ReplyErrorAsync(execId, code!, message!).ConfigureAwait(false);
+            return;
+        }
+
+        // Not tied to this connection: a detached exec outlives it (a foreground one is killed through the exec table).
+        Background(exec.StartAsync(_sandbox.Instance, CancellationToken.None));
+    }
+
+    private async ValueTask InputAsync(string execId, ClientFrame frame)
+    {
+        ExecProcess? exec = _sandbox.Execs.FindRunning(execId);
+        if (exec is null)
+        {
+            await ReplyNotFoundAsync(execId).ConfigureAwait(false);
+            return;
+        }
+
+        byte[] data;
+        if (frame.Encoding == "base64")
+        {
+            try
+            {
+                data = Convert.FromBase64String(frame.Data ?? string.Empty);
+            }
+            catch (FormatException)
+            {
+                await ReplyErrorAsync(execId, ErrorCodes.InvalidRequest, "'data' is not valid base64").ConfigureAwait(false);
+                return;
+            }
+        }
+        else
+        {
+            data = System.Text.Encoding.UTF8.GetBytes(frame.Data ?? string.Empty);
+        }
+
+        if (!exec.TryQueueInput(data))
+        {
+            await ReplyErrorAsync(execId, ErrorCodes.StdinOverflow,
+                $"more than {DataPlaneLimits.MaxPendingStdinBytes / (1024 * 1024)} MiB of stdin is waiting for the process to read it; this chunk was dropped").ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask KillAsync(string execId, ClientFrame frame)
+    {
+        if (!SignalNames.TryParse(frame.Signal, out int signal))
+        {
+            await ReplyErrorAsync(execId, ErrorCodes.InvalidSignal,
+                "unknown signal; use SIGTERM, SIGKILL, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGSTOP, SIGCONT or a number 1..64").ConfigureAwait(false);
+            return;
+        }
+
+        if (_sandbox.Execs.FindRunning(execId) is { } exec)
+        {
+            Background(exec.SignalAsync(signal));
+        }
+        else
+        {
+            await ReplyNotFoundAsync(execId).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunFileOperationAsync(ClientFrame frame)
+    {
+        try
+        {
+            byte[] reply = await _files.HandleAsync(frame, _connection.Closing).ConfigureAwait(false);
+            await _connection.SendAsync(reply).ConfigureAwait(false);
+        }
+        finally
+        {
+            _fileSlots.Release();
+        }
+    }
+
+    private ValueTask ReplyNotFoundAsync(string execId) =>
+        ReplyErrorAsync(execId, ErrorCodes.NotFound, "no running process for execId");
+
+    private ValueTask ReplyErrorAsync(string? execId, string code, string message) =>
+        _connection.SendAsync(ServerFrames.Error(execId, code, message));
+
+    /// <summary>Runs work without blocking the reader; failures are logged, never thrown into the socket loop.</summary>
+    private void Background(Task work)
+    {
+        if (!work.IsCompleted)
+        {
+            _ = work.ContinueWith(
+                static (t, state) => ((FrameDispatcher)state!).LogFailure(t),
+                this,
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+        else if (work.IsFaulted)
+        {
+            LogFailure(work);
+        }
+    }
+
+    private void LogFailure(Task task)
+    {
+        if (task.Exception is { } e && e.InnerException is not OperationCanceledException)
+        {
+            EmulatorLog.FrameFailed(_logger, _connection.Id, e.GetBaseException());
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
+}

@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace AotSandbox.Emulator.DataPlane;
+
+/// <summary>
+/// Builds every server → client frame as UTF-8 JSON bytes (one text message each). Field names and shapes follow
+/// PROTOCOL.md §3.5 plus the opt-in extension fields of PROTOCOL-DECISIONS.md.
+/// </summary>
+internal static class ServerFrames
+{
+    // Non-ASCII stays raw UTF-8 (valid JSON; HTML-safety escaping only bloats frames and is irrelevant here).
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    public static byte[] AuthOk(string sandboxId) => Build(w =>
+    {
+        w.WriteString("type", "auth.ok");
+        w.WriteString("sandboxId", sandboxId);
+    });
+
+    public static byte[] AuthError(string message) => Build(w =>
+    {
+        w.WriteString("type", "auth.error");
+        w.WriteString("message", message);
+    });
+
+    public static byte[] ExecOutput(string execId, int stream, string data) => Build(w =>
+    {
+        w.WriteString("type", "exec.output");
+        w.WriteString("execId", execId);
+        w.WriteString("stream", stream == 2 ? "stderr" : "stdout");
+        w.WriteString("data", data);
+    });
+
+    public static byte[] ExecExit(string execId, int exitCode) => Build(w =>
+    {
+        w.WriteString("type", "exec.exit");
+        w.WriteString("execId", execId);
+        w.WriteNumber("exitCode", exitCode);
+    });
+
+    public static byte[] ExecDetached(string execId, int pid, long startedAtMs) => Build(w =>
+    {
+        w.WriteString("type", "exec.detached");
+        w.WriteString("execId", execId);
+        w.WriteNumber("pid", pid);
+        w.WriteNumber("startedAt", startedAtMs);
+    });
+
+    /// <summary><paramref name="replay"/> adds the exec.replay fields (exited, exitCode, replayTruncated); without it the frame is exactly PROTOCOL.md's.</summary>
+    public static byte[] ExecInfo(string execId, string command, int pid, long startedAtMs, bool detached, ReplayState? replay) => Build(w =>
+    {
+        w.WriteString("type", "exec.info");
+        w.WriteString("execId", execId);
+        w.WriteString("command", command);
+        w.WriteNumber("pid", pid);
+        w.WriteNumber("startedAt", startedAtMs);
+        w.WriteBoolean("detached", detached);
+        if (replay is { } state)
+        {
+            w.WriteBoolean("exited", state.ExitCode.HasValue);
+            if (state.ExitCode is int code)
+            {
+                w.WriteNumber("exitCode", code);
+            }
+
+            w.WriteBoolean("replayTruncated", state.Truncated);
+        }
+    });
+
+    /// <summary>Whole-file content, or a range when <paramref name="range"/> is given (file.range extension).</summary>
+    public static byte[] FileContent(string execId, ReadOnlySpan<byte> content, FileRange? range)
+    {
+        var buffer = new ArrayBufferWriter<byte>(content.Length * 4 / 3 + 256);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "file.content");
+            w.WriteString("execId", execId);
+            w.WriteBase64String("content", content);
+            w.WriteString("encoding", "base64");
+            if (range is { } r)
+            {
+                w.WriteNumber("offset", r.Offset);
+                w.WriteNumber("size", r.FileSize);
+                w.WriteBoolean("eof", r.Offset + content.Length >= r.FileSize);
+            }
+
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static byte[] FileWriteResult(string execId, string path, long size) => Build(w =>
+    {
+        w.WriteString("type", "file.writeResult");
+        w.WriteString("execId", execId);
+        w.WriteString("path", path);
+        w.WriteNumber("size", size);
+        w.WriteBoolean("ok", true);
+    });
+
+    public static byte[] FileEntries(string execId, IReadOnlyList<Runtime.SandboxFileEntry> entries) => Build(w =>
+    {
+        w.WriteString("type", "file.entries");
+        w.WriteString("execId", execId);
+        w.WriteStartArray("entries");
+        foreach (Runtime.SandboxFileEntry entry in entries)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", entry.Name);
+            w.WriteString("type", entry.IsDirectory ? "directory" : "file");
+            if (!entry.IsDirectory)
+            {
+                w.WriteNumber("size", entry.Size);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    });
+
+    /// <summary>An <c>error</c> frame; <paramref name="execId"/> is omitted when the offending frame had none.</summary>
+    public static byte[] Error(string? execId, string code, string message) => Build(w =>
+    {
+        w.WriteString("type", "error");
+        if (execId is not null)
+        {
+            w.WriteString("execId", execId);
+        }
+
+        w.WriteString("code", code);
+        w.WriteString("message", message);
+    });
+
+    private static byte[] Build(Action<Utf8JsonWriter> body)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}
+
+/// <summary>The replay-extension part of <c>exec.info</c>.</summary>
+internal readonly record struct ReplayState(int? ExitCode, bool Truncated);
+
+/// <summary>The file.range part of <c>file.content</c>.</summary>
+internal readonly record struct FileRange(long Offset, long FileSize);

@@ -1,0 +1,203 @@
+using System.Net.WebSockets;
+using AotSandbox.Emulator.Sandboxes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace AotSandbox.Emulator.DataPlane;
+
+/// <summary>
+/// The data plane's entry: upgrades, authenticates with the session token, then reads frames until either side
+/// closes. Close codes: 4001 bad/missing auth, 4003 unsupported protocol major, 4004 malformed frame, 1009 message
+/// too big, 1008 client too slow, 1000 sandbox ended.
+/// </summary>
+internal sealed class WebSocketEndpoint
+{
+    private const WebSocketCloseStatus Unauthorized = (WebSocketCloseStatus)4001;
+    private const WebSocketCloseStatus ProtocolMismatch = (WebSocketCloseStatus)4003;
+    private const WebSocketCloseStatus MalformedFrame = (WebSocketCloseStatus)4004;
+
+    private readonly SandboxRegistry _registry;
+    private readonly EmulatorTimings _timings;
+    private readonly ILogger _logger;
+
+    public WebSocketEndpoint(SandboxRegistry registry, EmulatorTimings timings, ILogger logger)
+    {
+        _registry = registry;
+        _timings = timings;
+        _logger = logger;
+    }
+
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        // Current path, any major version (anything but v1 is answered with 4003 after the upgrade).
+        routes.Map("/api/{version}/namespaces/{ns}/sandboxes/{id}/exec", new RequestDelegate(HandleAsync));
+        // Paths of older clients: /ws/v1/... with singular or plural collection.
+        routes.Map("/ws/{version}/namespaces/{ns}/sandboxes/{id}/exec", new RequestDelegate(HandleAsync));
+        routes.Map("/ws/{version}/namespaces/{ns}/sandbox/{id}/exec", new RequestDelegate(HandleAsync));
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Rest.RestEndpoints.WriteErrorAsync(context, StatusCodes.Status400BadRequest,
+                "This is the WebSocket data plane; open it with a WebSocket upgrade (the URL is 'wsEndpoint' of the create response).").ConfigureAwait(false);
+            return;
+        }
+
+        if (!IsSameOriginOrAbsent(context))
+        {
+            // A browser page on another origin must not drive sandboxes (cross-site WebSocket hijacking); SDKs send no Origin.
+            await Rest.RestEndpoints.WriteErrorAsync(context, StatusCodes.Status403Forbidden, "Cross-origin WebSocket connections are refused.").ConfigureAwait(false);
+            return;
+        }
+
+        var values = context.Request.RouteValues;
+        string version = (string)values["version"]!;
+        string ns = (string)values["ns"]!;
+        string id = (string)values["id"]!;
+
+        using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        var connection = new SandboxConnection(socket, _timings.StuckClientTimeout);
+        Task writer = connection.RunWriterAsync();
+        EmulatedSandbox? sandbox = null;
+        try
+        {
+            if (version != "v1")
+            {
+                connection.RequestClose(ProtocolMismatch, "unsupported protocol version; this server speaks major 1 (/api/v1/...)", drain: true);
+                return;
+            }
+
+            sandbox = await AuthenticateAsync(connection, ns, id, context.RequestAborted).ConfigureAwait(false);
+            if (sandbox is null)
+            {
+                return;
+            }
+
+            // Once either side decided to close, the connection is done: stop fanning out to it and kill its
+            // foreground execs now, not only when the close handshake has finished.
+            EmulatedSandbox attached = sandbox;
+            using CancellationTokenRegistration detach = connection.Closing.Register(() => attached.RemoveConnection(connection));
+            await ReadFramesAsync(connection, sandbox, context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            connection.RequestClose(WebSocketCloseStatus.NormalClosure, string.Empty, drain: true);
+            sandbox?.RemoveConnection(connection);
+            await writer.ConfigureAwait(false);
+            EmulatorLog.ConnectionClosed(_logger, connection.Id, id, connection.CloseStatus.ToString());
+            connection.Dispose();
+        }
+    }
+
+    /// <summary>Waits for the auth frame; on success sends <c>auth.ok</c> as the very first server frame.</summary>
+    private async Task<EmulatedSandbox?> AuthenticateAsync(SandboxConnection connection, string ns, string id, CancellationToken aborted)
+    {
+        // Not a cancellation: cancelling a WebSocket receive aborts the socket, and the client must still get auth.error + 4001.
+        Task<ReadOnlyMemory<byte>?> receive = connection.ReceiveAsync(aborted).AsTask();
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        Task deadline = Task.Delay(_timings.AuthTimeout, timer.Token);
+        Task first = await Task.WhenAny(receive, deadline).ConfigureAwait(false);
+        await timer.CancelAsync().ConfigureAwait(false); // Do not keep a 10 s timer per connection alive after auth.
+        if (first != receive)
+        {
+            await RejectAsync(connection, $"no auth frame within {_timings.AuthTimeout.TotalSeconds:0} s").ConfigureAwait(false);
+            connection.KeepBuffersUntilCollected();
+            return null;
+        }
+
+        ReadOnlyMemory<byte>? message;
+        try
+        {
+            message = await receive.ConfigureAwait(false);
+        }
+        catch (MessageTooBigException)
+        {
+            connection.RequestClose(WebSocketCloseStatus.MessageTooBig, "message too big", drain: false);
+            return null;
+        }
+
+        if (message is not { } bytes)
+        {
+            return null;
+        }
+
+        ClientFrame? frame = ClientFrameParser.Parse(bytes.Span);
+        if (frame is null)
+        {
+            connection.RequestClose(MalformedFrame, "malformed frame: expected a JSON object with a string 'type'", drain: true);
+            return null;
+        }
+
+        // Unknown sandbox, other namespace and wrong token are indistinguishable on purpose.
+        EmulatedSandbox? sandbox = frame.Type == ClientFrameType.Auth ? _registry.Find(ns, id) : null;
+        if (sandbox is null || !sandbox.TokenMatches(frame.Token) || !sandbox.TryAddConnection(connection))
+        {
+            await RejectAsync(connection, frame.Type == ClientFrameType.Auth
+                ? "invalid token for this sandbox"
+                : "the first frame must be {\"type\":\"auth\",\"token\":…}").ConfigureAwait(false);
+            return null;
+        }
+
+        sandbox.Touch();
+        await connection.SendAsync(ServerFrames.AuthOk(sandbox.Id)).ConfigureAwait(false);
+        return sandbox;
+    }
+
+    private static async Task RejectAsync(SandboxConnection connection, string message)
+    {
+        await connection.SendAsync(ServerFrames.AuthError(message)).ConfigureAwait(false);
+        connection.RequestClose(Unauthorized, "unauthorized", drain: true);
+    }
+
+    private async Task ReadFramesAsync(SandboxConnection connection, EmulatedSandbox sandbox, CancellationToken aborted)
+    {
+        var dispatcher = new FrameDispatcher(sandbox, connection, _logger);
+        var pacer = new FramePacer(DataPlaneLimits.MaxFramesPerSecond);
+        try
+        {
+            while (!connection.Closing.IsCancellationRequested)
+            {
+                await pacer.WaitTurnAsync(connection.Closing).ConfigureAwait(false);
+                ReadOnlyMemory<byte>? message = await connection.ReceiveAsync(aborted).ConfigureAwait(false);
+                if (message is not { } bytes)
+                {
+                    return;
+                }
+
+                sandbox.Touch();
+                ClientFrame? frame = ClientFrameParser.Parse(bytes.Span);
+                if (frame is null)
+                {
+                    connection.RequestClose(MalformedFrame, "malformed frame: expected a JSON object with a string 'type'", drain: true);
+                    return;
+                }
+
+                await dispatcher.DispatchAsync(frame).ConfigureAwait(false);
+            }
+        }
+        catch (MessageTooBigException e)
+        {
+            connection.RequestClose(WebSocketCloseStatus.MessageTooBig, e.Message, drain: false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection or the request ended.
+        }
+    }
+
+    private static bool IsSameOriginOrAbsent(HttpContext context)
+    {
+        string origin = context.Request.Headers.Origin.ToString();
+        if (origin.Length == 0 || origin == "null")
+        {
+            return origin.Length == 0;
+        }
+
+        return Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri)
+            && string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using AotSandbox.Emulator.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace AotSandbox.Emulator;
+
+/// <summary>How an <see cref="EmulatorServer"/> listens, whom it lets in, and how much it may hold.</summary>
+public sealed class EmulatorOptions
+{
+    /// <summary>The port <c>aotsandbox serve</c> listens on unless told otherwise.</summary>
+    public const int DefaultCliPort = 8787;
+
+    /// <summary>Where to listen. The default (loopback, port 0) picks a free port, which is what tests and embedding want.</summary>
+    public IPEndPoint Listen { get; set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>The namespace of the primary tenant.</summary>
+    public string Namespace { get; set; } = "local";
+
+    /// <summary>The primary tenant's key (<c>uuid:secret</c>). When null a random key is generated at start; read it from <see cref="EmulatorServer.ApiKey"/>.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>More namespace/key pairs served side by side with the primary one (multi-tenant tests).</summary>
+    public IList<EmulatorTenant> AdditionalTenants { get; } = new List<EmulatorTenant>();
+
+    /// <summary>Where the sandbox runtime keeps per-sandbox state; null lets the runtime choose.</summary>
+    public string? StateDirectory { get; set; }
+
+    /// <summary>
+    /// The origin clients use to reach this server (e.g. behind a port forward). When null, URLs in responses
+    /// (<c>wsEndpoint</c>, <c>managementEndpoint</c>) are built from the request's own scheme and Host.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+
+    /// <summary>How many sandboxes may exist at once (creating or running); one more is answered with 429.</summary>
+    public int MaxSandboxes { get; set; } = 64;
+
+    /// <summary>DNS suffix of preview URLs (<c>p{port}-{token}.{PreviewDomain}</c>). <c>*.localhost</c> resolves to loopback without any DNS setup.</summary>
+    public string PreviewDomain { get; set; } = "preview.localhost";
+
+    /// <summary>Port of preview URLs; null means the API port.</summary>
+    public int? PreviewPort { get; set; }
+
+    /// <summary>Adds log providers and filters. Without it the server logs nothing (embedding must stay quiet).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
+
+    /// <summary>Creates the sandbox runtime; null uses the machine's real runtime. Tests substitute a fake.</summary>
+    internal Func<EmulatorOptions, ISandboxRuntime>? RuntimeFactory { get; set; }
+
+    /// <summary>Time budget tuning, shortened by tests.</summary>
+    internal EmulatorTimings Timings { get; set; } = new();
+}
+
+/// <summary>The emulator's timers in one place, so tests can shorten them and the docs can point at one file.</summary>
+internal sealed record EmulatorTimings
+{
+    /// <summary>How often lifetimes, idle timers, tombstones and retained execs are checked.</summary>
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a destroyed/expired sandbox answers GET with its final status before it becomes 404.</summary>
+    public TimeSpan TombstoneRetention { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a new WebSocket may take to send its <c>auth</c> frame.</summary>
+    public TimeSpan AuthTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a connection's outgoing queue may stay full before the connection is closed with 1008.</summary>
+    public TimeSpan StuckClientTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an exited detached exec stays retrievable with <c>exec.get</c> + replay.</summary>
+    public TimeSpan ExitedDetachedRetention { get; init; } = TimeSpan.FromMinutes(10);
+}

@@ -1,0 +1,257 @@
+using System.Net;
+using AotSandbox.Emulator.DataPlane;
+using AotSandbox.Emulator.Rest;
+using AotSandbox.Emulator.Runtime;
+using AotSandbox.Emulator.Sandboxes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AotSandbox.Emulator;
+
+/// <summary>
+/// The local Runtime Sandboxes service: REST control plane + WebSocket data plane on Kestrel, backed by real sandboxes.
+/// Embeddable (tests, <c>aotsandbox demo</c>) and hosted by <c>aotsandbox serve</c>.
+/// <code>
+/// await using var server = new EmulatorServer(new EmulatorOptions());
+/// Uri baseAddress = await server.StartAsync();
+/// // clients use server.ApiHost, server.Namespace, server.ApiKey
+/// </code>
+/// </summary>
+public sealed class EmulatorServer : IAsyncDisposable
+{
+    private readonly EmulatorOptions _options;
+    private readonly List<EmulatorTenant> _tenants;
+    private readonly CancellationTokenSource _stopping = new();
+    private WebApplication? _app;
+    private ISandboxRuntime? _runtime;
+    private SandboxManager? _manager;
+    private Task? _sweeper;
+    private Uri? _baseAddress;
+    private int _state; // 0 new, 1 starting/started, 2 stopped
+
+    /// <summary>Prepares a server; nothing listens or starts until <see cref="StartAsync"/>.</summary>
+    /// <exception cref="ArgumentException">The options are inconsistent (the message says which).</exception>
+    public EmulatorServer(EmulatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ValidateOptions(options);
+        _options = options;
+        ApiKey = options.ApiKey ?? SecretGenerator.NewApiKey();
+        _tenants = [new EmulatorTenant(options.Namespace, ApiKey), .. options.AdditionalTenants];
+    }
+
+    /// <summary>The origin the server answers on (e.g. <c>http://127.0.0.1:41234/</c>); available after <see cref="StartAsync"/>.</summary>
+    public Uri BaseAddress => _baseAddress ?? throw new InvalidOperationException("The emulator is not started; call StartAsync first.");
+
+    /// <summary>The value for <c>__OW_API_HOST</c> / <c>apiHost</c>: <see cref="BaseAddress"/> without the trailing slash (clients append <c>/api/v1/...</c>).</summary>
+    public string ApiHost => BaseAddress.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>The primary namespace (<c>__OW_NAMESPACE</c>).</summary>
+    public string Namespace => _options.Namespace;
+
+    /// <summary>The primary key (<c>__OW_API_KEY</c>), generated when the options had none.</summary>
+    public string ApiKey { get; }
+
+    /// <summary>Every namespace/key pair served (the primary one first).</summary>
+    public IReadOnlyList<EmulatorTenant> Tenants => _tenants;
+
+    /// <summary>Checks that this machine can run sandboxes; throws with one line saying what to install or change.</summary>
+    /// <exception cref="InvalidOperationException">A prerequisite is missing (the message says which).</exception>
+    public static void CheckPrerequisites() => CheckPrerequisites(new EmulatorOptions());
+
+    /// <summary>Same as <see cref="CheckPrerequisites()"/> for the runtime these options select.</summary>
+    /// <exception cref="InvalidOperationException">A prerequisite is missing (the message says which).</exception>
+    public static void CheckPrerequisites(EmulatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        try
+        {
+            using var _ = new RuntimeLease(CreateRuntime(options));
+        }
+        catch (SandboxRuntimeUnavailableException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// Checks prerequisites, sweeps leftovers of a crashed earlier run, starts listening, and returns the bound origin.
+    /// <c>GET /healthz</c> answers 200 from then on.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Sandboxes cannot run here, or the server was already started.</exception>
+    public async Task<Uri> StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("An EmulatorServer can be started once.");
+        }
+
+        try
+        {
+            _runtime = CreateRuntime(_options);
+            await _runtime.SweepLeftoversAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxRuntimeUnavailableException e)
+        {
+            throw new InvalidOperationException(e.Message, e);
+        }
+
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "AotSandbox.Emulator" });
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        _options.ConfigureLogging?.Invoke(builder.Logging);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(_options.Listen);
+        });
+
+        _app = builder.Build();
+        ILogger logger = _app.Services.GetService<ILoggerFactory>()?.CreateLogger("AotSandbox.Emulator") ?? NullLogger.Instance;
+        var registry = new SandboxRegistry(_options.MaxSandboxes);
+        _manager = new SandboxManager(_runtime, registry, _options.Timings, logger);
+
+        _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        _app.MapGet("/healthz", new RequestDelegate(context => RestEndpoints.WriteJsonAsync(
+            context,
+            _state == 1 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable,
+            new HealthBody { Status = _state == 1 ? "ok" : "stopping", Sandboxes = registry.LiveCount },
+            EmulatorJsonContext.Default.HealthBody)));
+        new RestEndpoints(_manager, new BasicAuthenticator(_tenants), new ViewRenderer(_options.PreviewDomain, _options.PreviewPort), _options.PublicBaseUrl, logger).Map(_app);
+        new WebSocketEndpoint(registry, _options.Timings, logger).Map(_app);
+        _app.MapFallback(new RequestDelegate(context => RestEndpoints.WriteErrorAsync(context, StatusCodes.Status404NotFound,
+            "No such endpoint. The API lives under /api/v1/namespaces/{namespace}/sandboxes.")));
+
+        try
+        {
+            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // E.g. the port is taken: leave nothing running, and let DisposeAsync be a no-op.
+            Volatile.Write(ref _state, 2);
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _app = null;
+            await _runtime.DisposeAsync().ConfigureAwait(false);
+            _runtime = null;
+            throw;
+        }
+
+        _baseAddress = ResolveBoundAddress(_app);
+        _sweeper = new LifetimeSweeper(_manager, _options.Timings.SweepInterval).RunAsync(_stopping.Token);
+        EmulatorLog.Listening(logger, _baseAddress, Namespace);
+        return _baseAddress;
+    }
+
+    /// <summary>Ends every sandbox (their sockets close with 1000), stops listening and releases the runtime.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _state, 2) != 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_manager is not null)
+        {
+            await _manager.EndAllAsync().ConfigureAwait(false);
+        }
+
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_sweeper is not null)
+        {
+            await _sweeper.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops (see <see cref="StopAsync"/>) and releases everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        if (_app is not null)
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_runtime is not null)
+        {
+            await _runtime.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+
+    private static ISandboxRuntime CreateRuntime(EmulatorOptions options)
+    {
+        ISandboxRuntime runtime = (options.RuntimeFactory ?? DefaultRuntimeFactory.Create)(options);
+        try
+        {
+            runtime.CheckPrerequisites();
+            return runtime;
+        }
+        catch
+        {
+            runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+    }
+
+    private static Uri ResolveBoundAddress(WebApplication app)
+    {
+        string? address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (address is null)
+        {
+            throw new InvalidOperationException("Kestrel reported no bound address.");
+        }
+
+        var uri = new Uri(address);
+        // Listening on "any" is reachable through loopback from this machine; a wildcard host is not a usable URL.
+        if (uri.Host is "0.0.0.0" or "[::]" or "+" or "*")
+        {
+            uri = new UriBuilder(uri) { Host = IPAddress.Loopback.ToString() }.Uri;
+        }
+
+        return new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
+    }
+
+    private static void ValidateOptions(EmulatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options.Listen);
+        if (string.IsNullOrWhiteSpace(options.Namespace) || options.Namespace.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Namespace must be a non-empty path segment.", nameof(options));
+        }
+
+        if (options.ApiKey is not null && !options.ApiKey.Contains(':', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("ApiKey must look like 'uuid:secret'.", nameof(options));
+        }
+
+        if (options.MaxSandboxes < 1)
+        {
+            throw new ArgumentException("MaxSandboxes must be at least 1.", nameof(options));
+        }
+
+        if (options.AdditionalTenants.Any(t => t.Namespace == options.Namespace) ||
+            options.AdditionalTenants.GroupBy(t => t.Namespace).Any(g => g.Count() > 1))
+        {
+            throw new ArgumentException("Each namespace may appear once across Namespace and AdditionalTenants.", nameof(options));
+        }
+    }
+
+    /// <summary>Disposes a runtime created only to check prerequisites.</summary>
+    private readonly struct RuntimeLease(ISandboxRuntime runtime) : IDisposable
+    {
+        public void Dispose() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}

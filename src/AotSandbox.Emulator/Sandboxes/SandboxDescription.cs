@@ -1,0 +1,19 @@
+namespace AotSandbox.Emulator.Sandboxes;
+
+/// <summary>The immutable facts of one sandbox, fixed at create time; REST views are rendered from it.</summary>
+internal sealed record SandboxDescription(
+    string Id,
+    string Namespace,
+    string? Name,
+    string Size,
+    string Type,
+    string Cluster,
+    string Region,
+    int MaxLifetimeSeconds,
+    int IdleTimeoutSeconds,
+    IReadOnlyDictionary<int, string> PreviewTokens,
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>When maxLifetime ends the sandbox.</summary>
+    public DateTimeOffset ExpiresAt => CreatedAt.AddSeconds(MaxLifetimeSeconds);
+}

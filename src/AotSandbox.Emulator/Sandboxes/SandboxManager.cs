@@ -1,0 +1,122 @@
+using AotSandbox.Emulator.Rest;
+using AotSandbox.Emulator.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace AotSandbox.Emulator.Sandboxes;
+
+/// <summary>
+/// Creates and ends sandboxes. Every way a sandbox can end (DELETE, maxLifetime, idleTimeout, its init dying,
+/// emulator shutdown) goes through <see cref="EndAsync"/>, so sockets are closed, the runtime instance disposed,
+/// the slot returned and a tombstone written exactly once.
+/// </summary>
+internal sealed class SandboxManager
+{
+    private readonly ISandboxRuntime _runtime;
+    private readonly EmulatorTimings _timings;
+    private readonly ILogger _logger;
+
+    public SandboxManager(ISandboxRuntime runtime, SandboxRegistry registry, EmulatorTimings timings, ILogger logger)
+    {
+        _runtime = runtime;
+        Registry = registry;
+        _timings = timings;
+        _logger = logger;
+    }
+
+    public SandboxRegistry Registry { get; }
+
+    /// <summary>Starts a sandbox for <paramref name="ns"/>; null when the emulator is at capacity. Runtime failures propagate.</summary>
+    public async Task<(EmulatedSandbox Sandbox, string Token)?> CreateAsync(string ns, CreateSandboxRequest request, CancellationToken cancellationToken)
+    {
+        if (!Registry.TryReserveSlot())
+        {
+            return null;
+        }
+
+        string id = SecretGenerator.NewSandboxId();
+        ISandboxInstance instance;
+        try
+        {
+            var spec = new SandboxSpec(id, SandboxTiers.LimitsFor(request.Size), request.Environment);
+            instance = await _runtime.StartAsync(spec, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Registry.ReleaseSlot();
+            throw;
+        }
+
+        var previewTokens = request.Ports.ToDictionary(port => port, _ => SecretGenerator.NewPreviewToken());
+        var description = new SandboxDescription(
+            id, ns, request.Name, request.Size, request.Type, request.Cluster ?? "local", request.Region ?? "local",
+            request.MaxLifetimeSeconds, request.IdleTimeoutSeconds, previewTokens, DateTimeOffset.UtcNow);
+        string token = SecretGenerator.NewSessionToken();
+        var sandbox = new EmulatedSandbox(description, token, instance, _timings);
+        Registry.Add(sandbox);
+        _ = WatchTerminationAsync(sandbox);
+        EmulatorLog.SandboxCreated(_logger, id, ns, request.Size);
+        return (sandbox, token);
+    }
+
+    /// <summary>Ends a sandbox once: closes its sockets (1000), writes the tombstone, disposes the runtime instance, frees the slot.</summary>
+    public async Task EndAsync(EmulatedSandbox sandbox, string status, string reason)
+    {
+        if (!sandbox.TryMarkEnding())
+        {
+            return;
+        }
+
+        // Tombstone first, so GET never sees a gap between "running" and the final status.
+        Registry.Bury(sandbox, status, reason);
+        sandbox.CloseConnections(reason);
+        try
+        {
+            await sandbox.Instance.DisposeAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Teardown must finish (slot, tombstone) whatever the runtime throws; the runtime sweeps leftovers.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            EmulatorLog.TeardownFailed(_logger, sandbox.Id, e);
+        }
+        finally
+        {
+            Registry.ReleaseSlot();
+        }
+
+        EmulatorLog.SandboxEnded(_logger, sandbox.Id, status, reason);
+    }
+
+    /// <summary>Ends sandboxes past maxLifetime or idleTimeout and prunes retained state; called periodically.</summary>
+    public void Sweep(DateTimeOffset now)
+    {
+        foreach (EmulatedSandbox sandbox in Registry.Live)
+        {
+            SandboxDescription d = sandbox.Description;
+            if (now >= d.ExpiresAt)
+            {
+                _ = EndAsync(sandbox, SandboxStatus.Expired, $"maxLifetime of {d.MaxLifetimeSeconds} s reached");
+            }
+            else if (sandbox.IdleFor >= TimeSpan.FromSeconds(d.IdleTimeoutSeconds))
+            {
+                _ = EndAsync(sandbox, SandboxStatus.Expired, $"idle for {d.IdleTimeoutSeconds} s (idleTimeout)");
+            }
+            else
+            {
+                sandbox.Execs.Prune(now);
+            }
+        }
+
+        Registry.PruneTombstones(now, _timings.TombstoneRetention);
+    }
+
+    /// <summary>Ends every sandbox (emulator shutdown).</summary>
+    public Task EndAllAsync() =>
+        Task.WhenAll(Registry.Live.ToArray().Select(s => EndAsync(s, SandboxStatus.Destroyed, "the emulator is shutting down")));
+
+    private async Task WatchTerminationAsync(EmulatedSandbox sandbox)
+    {
+        await sandbox.Instance.Terminated.ConfigureAwait(false);
+        await EndAsync(sandbox, SandboxStatus.Failed, "the sandbox's init process ended").ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text;
+using AotSandbox.Emulator.DataPlane;
+
+namespace AotSandbox.Tests.Emulator;
+
+public sealed class ClientFrameParserTests
+{
+    private static ClientFrame? Parse(string json) => ClientFrameParser.Parse(Encoding.UTF8.GetBytes(json));
+
+    [Fact]
+    public void Parse_ExecRunDetached_ReadsAllFields()
+    {
+        ClientFrame frame = Parse("{\"type\":\"exec.run\",\"execId\":\"exec-1\",\"command\":\"npm run dev\",\"detached\":true}")!;
+        Assert.Equal(ClientFrameType.ExecRun, frame.Type);
+        Assert.Equal("exec-1", frame.ExecId);
+        Assert.Equal("npm run dev", frame.Command);
+        Assert.True(frame.Detached);
+        Assert.Null(frame.InvalidField);
+    }
+
+    [Fact]
+    public void Parse_AuthFrame_ReadsToken() =>
+        Assert.Equal("tok", Parse("{\"type\":\"auth\",\"token\":\"tok\"}")!.Token);
+
+    [Fact]
+    public void Parse_RangeFieldsAndReplay_AreRead()
+    {
+        ClientFrame frame = Parse("{\"type\":\"file.read\",\"execId\":\"f\",\"path\":\"a\",\"offset\":1048576,\"length\":524288,\"replay\":true}")!;
+        Assert.Equal(1048576, frame.Offset);
+        Assert.Equal(524288, frame.Length);
+        Assert.True(frame.Replay);
+    }
+
+    [Theory]
+    [InlineData("{\"type\":\"exec.kill\",\"execId\":\"e\",\"signal\":\"SIGINT\"}", "SIGINT")]
+    [InlineData("{\"type\":\"exec.kill\",\"execId\":\"e\",\"signal\":9}", "9")]
+    [InlineData("{\"type\":\"exec.kill\",\"execId\":\"e\"}", null)]
+    public void Parse_Signal_AcceptsNamesAndNumbers(string json, string? expected) =>
+        Assert.Equal(expected, Parse(json)!.Signal);
+
+    [Fact]
+    public void Parse_UnknownFieldsAndNestedValues_AreSkipped()
+    {
+        ClientFrame frame = Parse("{\"extra\":{\"a\":[1,{\"b\":null}]},\"type\":\"exec.get\",\"execId\":\"e\",\"more\":[true]}")!;
+        Assert.Equal(ClientFrameType.ExecGet, frame.Type);
+        Assert.Equal("e", frame.ExecId);
+    }
+
+    [Fact]
+    public void Parse_UnknownType_IsKeptAsUnknownWithItsName()
+    {
+        ClientFrame frame = Parse("{\"type\":\"exec.teleport\",\"execId\":\"e\"}")!;
+        Assert.Equal(ClientFrameType.Unknown, frame.Type);
+        Assert.Equal("exec.teleport", frame.TypeName);
+    }
+
+    [Fact]
+    public void Parse_KnownFieldWithWrongType_IsFlaggedNotRejected()
+    {
+        ClientFrame frame = Parse("{\"type\":\"exec.run\",\"execId\":\"e\",\"command\":42}")!;
+        Assert.Equal("command", frame.InvalidField);
+        Assert.Null(frame.Command);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not json")]
+    [InlineData("[]")]
+    [InlineData("\"auth\"")]
+    [InlineData("{}")]
+    [InlineData("{\"type\":1}")]
+    [InlineData("{\"type\":null}")]
+    [InlineData("{\"type\":\"auth\"")]
+    [InlineData("{\"type\":\"auth\"} {}")]
+    [InlineData("{\"type\":\"auth\",}")]
+    public void Parse_MalformedEnvelope_ReturnsNull(string json) => Assert.Null(Parse(json));
+
+    [Fact]
+    public void Parse_InvalidUtf8_ReturnsNull() =>
+        Assert.Null(ClientFrameParser.Parse([(byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)':', (byte)'1', (byte)'}']));
+
+    [Fact]
+    public void Parse_DeepNesting_ReturnsNullInsteadOfThrowing() =>
+        Assert.Null(Parse("{\"type\":\"x\",\"a\":" + new string('[', 100) + new string(']', 100) + "}"));
+}

@@ -4,6 +4,8 @@
    The agent owns the command's stdin/stdout/stderr pipes and moves bytes without ever blocking. */
 #include "agent.h"
 
+#include <sys/ioctl.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -475,6 +477,15 @@ void exec_reap(void)
     }
 }
 
+/* True when a stdout/stderr pipe of the exec has unread bytes. */
+static bool pipes_hold_data(const struct exec *e)
+{
+    int pending = 0;
+    if (e->out_fd >= 0 && ioctl(e->out_fd, FIONREAD, &pending) == 0 && pending > 0) return true;
+    if (e->err_fd >= 0 && ioctl(e->err_fd, FIONREAD, &pending) == 0 && pending > 0) return true;
+    return false;
+}
+
 static void emit_exit(struct exec *e)
 {
     uint8_t p[4];
@@ -499,6 +510,11 @@ int exec_timers(void)
             } else if (backpressured || e->out_unacked >= OUTPUT_WINDOW) {
                 /* Output produced before the exit is still waiting for the host: the drain clock waits too. */
                 e->drain_started = e->last_output = now;
+            } else if (now - e->drain_started < DRAIN_MAX_MS && pipes_hold_data(e)) {
+                /* Bytes written before the exit may still sit in a pipe after a long wait for the host (the
+                   loop did not run, so "silence" was never observed): they are not silence. Read them first. */
+                e->last_output = now;
+                timeout = 0;
             } else if (now - e->last_output >= DRAIN_SILENCE_MS || now - e->drain_started >= DRAIN_MAX_MS) {
                 emit_exit(e);
             } else {

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Net;
+using AotSandbox.Emulator;
+using Microsoft.Extensions.Logging;
+
+namespace AotSandbox.Cli.Commands;
+
+/// <summary>`aotsandbox serve`: hosts the local emulator until Ctrl+C or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string>("--listen", "-l")
+        {
+            Description = "Address to listen on (loopback by default; the API carries a key, keep it off public interfaces).",
+            DefaultValueFactory = _ => $"127.0.0.1:{EmulatorOptions.DefaultCliPort}",
+        };
+        var ns = new Option<string>("--namespace", "-n") { Description = "Runtime namespace served.", DefaultValueFactory = _ => "local" };
+        var apiKey = new Option<string?>("--api-key", "-k") { Description = "API key (uuid:secret) clients must present; generated when omitted." };
+        var stateDir = new Option<string?>("--state-dir") { Description = "Where per-sandbox state lives (default /run/aotsandbox)." };
+        var maxSandboxes = new Option<int>("--max-sandboxes") { Description = "Most sandboxes alive at once.", DefaultValueFactory = _ => 64 };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every sandbox and connection event." };
+
+        var command = new Command("serve", "Run the local Runtime Sandboxes emulator (real bubblewrap sandboxes; needs root).")
+        {
+            listen, ns, apiKey, stateDir, maxSandboxes, verbose,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            if (!TryParseEndPoint(result.GetValue(listen)!, out IPEndPoint endPoint))
+            {
+                return CliOutput.Fail($"--listen expects HOST:PORT with an IP address, e.g. 127.0.0.1:{EmulatorOptions.DefaultCliPort}.");
+            }
+
+            bool logEverything = result.GetValue(verbose);
+            var options = new EmulatorOptions
+            {
+                Listen = endPoint,
+                Namespace = result.GetValue(ns)!,
+                ApiKey = result.GetValue(apiKey),
+                StateDirectory = result.GetValue(stateDir),
+                MaxSandboxes = result.GetValue(maxSandboxes),
+                ConfigureLogging = logging =>
+                {
+                    logging.AddSimpleConsole(console => console.SingleLine = true);
+                    logging.SetMinimumLevel(logEverything ? LogLevel.Information : LogLevel.Warning);
+                },
+            };
+
+            await using var server = new EmulatorServer(options);
+            try
+            {
+                await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException e)
+            {
+                return CliOutput.Fail(e.Message);
+            }
+            catch (IOException e)
+            {
+                return CliOutput.Fail($"Cannot listen on {endPoint}: {e.Message}");
+            }
+
+            Console.Out.WriteLine($"aotsandbox emulator listening on {server.ApiHost} (namespace '{server.Namespace}'). Point the SDK at it with:");
+            Console.Out.WriteLine($"export __OW_API_HOST={server.ApiHost}");
+            Console.Out.WriteLine($"export __OW_NAMESPACE={server.Namespace}");
+            Console.Out.WriteLine($"export __OW_API_KEY={server.ApiKey}");
+            Console.Out.Flush();
+
+            try
+            {
+                // System.CommandLine cancels this token on Ctrl+C and SIGTERM.
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            Console.Error.WriteLine("Stopping: destroying every sandbox.");
+            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static bool TryParseEndPoint(string text, out IPEndPoint endPoint)
+    {
+        if (text.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase))
+        {
+            text = "127.0.0.1" + text["localhost".Length..];
+        }
+
+        bool ok = IPEndPoint.TryParse(text, out IPEndPoint? parsed) && text.Contains(':', StringComparison.Ordinal);
+        endPoint = parsed ?? new IPEndPoint(IPAddress.Loopback, EmulatorOptions.DefaultCliPort);
+        return ok;
+    }
+}

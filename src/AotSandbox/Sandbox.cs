@@ -21,7 +21,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     private readonly SandboxConnectionOptions _options;
     private readonly string? _token;
     private readonly Lock _connectGate = new();
-    private SandboxCredentials _credentials;
+    private readonly SandboxCredentials _credentials;
     private volatile SandboxSession? _session;
     private Task? _connecting;
     private HashSet<string> _extensions;
@@ -108,9 +108,7 @@ public sealed partial class Sandbox : IAsyncDisposable
             throw new SandboxClientException("Could not create sandbox: the response has no sandboxId or token");
         }
 
-        var connection = new SandboxConnectionOptions();
-        connection.CopyConnectionFrom(options);
-        var sandbox = new Sandbox(connection, credentials, response, response.SandboxId, response.Token);
+        Sandbox sandbox = FromResponse(options, credentials, response, response.SandboxId, response.Token);
         await sandbox.ConnectAsync(cancellationToken).ConfigureAwait(false);
         return sandbox;
     }
@@ -137,6 +135,14 @@ public sealed partial class Sandbox : IAsyncDisposable
         var sandbox = new Sandbox(connection, credentials, response, string.IsNullOrEmpty(response.SandboxId) ? sandboxId : response.SandboxId, token: null);
         sandbox.ManagementEndpoint ??= string.IsNullOrEmpty(options.ManagementEndpoint) ? null : baseUrl;
         return sandbox;
+    }
+
+    /// <summary>Builds an instance from a create/get response (the connection settings are copied, not shared).</summary>
+    internal static Sandbox FromResponse(SandboxConnectionOptions options, SandboxCredentials credentials, SandboxResponse response, string id, string? token)
+    {
+        var connection = new SandboxConnectionOptions();
+        connection.CopyConnectionFrom(options);
+        return new Sandbox(connection, credentials, response, id, token);
     }
 
     /// <summary>

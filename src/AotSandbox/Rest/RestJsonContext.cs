@@ -4,7 +4,7 @@ namespace AotSandbox.Rest;
 
 /// <summary>Source-generated (reflection-free) JSON metadata for the REST bodies.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(CreateSandboxRequest), GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(CreateSandboxRequest))]
 [JsonSerializable(typeof(SandboxResponse), GenerationMode = JsonSourceGenerationMode.Metadata)]
 internal sealed partial class RestJsonContext : JsonSerializerContext
 {

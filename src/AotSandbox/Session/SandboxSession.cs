@@ -104,7 +104,11 @@ internal sealed partial class SandboxSession
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new SandboxWebSocketException($"Could not connect sandbox '{SandboxId}': {ex.Message}", ex);
+            // The server may have closed right after the upgrade (e.g. 4003 for an unsupported version): report its code.
+            int? closeCode = await TryReadCloseCodeAsync().ConfigureAwait(false);
+            throw closeCode is { } code
+                ? CloseCodes.ToException(SandboxId, code)
+                : new SandboxWebSocketException($"Could not connect sandbox '{SandboxId}': {ex.Message}", ex);
         }
         finally
         {
@@ -143,6 +147,28 @@ internal sealed partial class SandboxSession
 
             throw new SandboxUnauthorizedException($"Sandbox '{SandboxId}' rejected the WebSocket authentication token");
         }
+    }
+
+    private async Task<int?> TryReadCloseCodeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            TransportMessage message = await _transport.ReceiveAsync(timeout.Token).ConfigureAwait(false);
+            if (message.Kind == TransportMessageKind.Closed)
+            {
+                return message.CloseCode;
+            }
+
+            _transport.ReleaseMessage();
+        }
+#pragma warning disable CA1031 // Diagnostic read only: any failure means "no close code known".
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        return null;
     }
 
     /// <summary>

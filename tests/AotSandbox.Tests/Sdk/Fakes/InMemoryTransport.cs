@@ -28,6 +28,18 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
 
     public int CloseRequestedCode { get; private set; }
 
+    /// <summary>Whether the receiver is parked in a pending ReceiveAsync (the queue ran dry).</summary>
+    public bool IsReceiverWaiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting;
+            }
+        }
+    }
+
     public bool Disposed { get; private set; }
 
     public void Enqueue(string json) => Enqueue(Encoding.UTF8.GetBytes(json));

@@ -25,6 +25,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     private volatile SandboxSession? _session;
     private Task? _connecting;
     private HashSet<string> _extensions;
+    private IReadOnlyCollection<string> _extensionsView;
 
     private Sandbox(SandboxConnectionOptions options, SandboxCredentials credentials, SandboxResponse response, string id, string? token)
     {
@@ -33,6 +34,7 @@ public sealed partial class Sandbox : IAsyncDisposable
         _token = token;
         Id = id;
         _extensions = [];
+        _extensionsView = [];
         Apply(response);
     }
 
@@ -85,7 +87,7 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// Optional protocol extensions the service advertised (see <see cref="SandboxExtensionNames"/>); the SDK uses an
     /// extension only when it is listed here.
     /// </summary>
-    public IReadOnlyCollection<string> Extensions => _extensions;
+    public IReadOnlyCollection<string> Extensions => _extensionsView;
 
     /// <summary>
     /// Creates a sandbox and connects its data-plane session. Credentials come from <paramref name="options"/> or the
@@ -197,7 +199,15 @@ public sealed partial class Sandbox : IAsyncDisposable
 
     /// <summary>The open session, or the "not connected" error.</summary>
     internal SandboxSession RequireSession()
-        => _session is { IsOpen: true } session ? session : throw SandboxSession.NotConnected(Id);
+    {
+        SandboxSession? session = _session;
+        if (session is null || !session.IsOpen)
+        {
+            ThrowHelper.ThrowNotConnected(Id);
+        }
+
+        return session;
+    }
 
     private void Apply(SandboxResponse response)
     {
@@ -214,6 +224,7 @@ public sealed partial class Sandbox : IAsyncDisposable
             ? FallbackWebSocketEndpoint(_credentials.ApiHost, _credentials.Namespace, Id)
             : response.WsEndpoint;
         _extensions = new HashSet<string>(PreviewUrlParser.ParseStrings(response.Extensions), StringComparer.Ordinal);
+        _extensionsView = new ReadOnlySet<string>(_extensions);
     }
 
     /// <summary>

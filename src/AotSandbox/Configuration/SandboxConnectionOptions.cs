@@ -36,6 +36,12 @@ public class SandboxConnectionOptions
     /// </summary>
     public TimeSpan? HttpTimeout { get; set; }
 
+    /// <summary>
+    /// Time limit for opening the data-plane connection (TCP, TLS, upgrade) and, separately, for the server's
+    /// <c>auth.ok</c> (default 10 s each).
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Largest WebSocket message accepted from the server, in bytes (default 16 MiB).</summary>
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -53,6 +59,7 @@ public class SandboxConnectionOptions
         TrustedCertificateAuthorities = source.TrustedCertificateAuthorities;
         HttpTimeout = source.HttpTimeout;
         MaxMessageBytes = source.MaxMessageBytes;
+        ConnectTimeout = source.ConnectTimeout;
         TransportFactory = source.TransportFactory;
     }
 }

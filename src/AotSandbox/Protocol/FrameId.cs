@@ -75,7 +75,8 @@ internal readonly struct FrameId : IEquatable<FrameId>
             return packed;
         }
 
-        return new FrameId(id.GetString() ?? string.Empty);
+        // Escaped (e.g. "\u0065xec-…") or free-form: decode, then pack if it is one of ours after all.
+        return From(id.GetString() ?? string.Empty);
     }
 
     /// <summary>Whether this id came from <see cref="NewExec"/>/<see cref="NewFile"/> form (packed).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AotSandbox.Protocol;
 
 namespace AotSandbox.Session;
@@ -61,13 +62,15 @@ internal sealed partial class SandboxSession
     public FrameBuilder RentBuilder() => _builders.Rent();
 
     /// <summary>Sends the frame written into <paramref name="builder"/> and returns the builder to the pool.</summary>
+    /// <remarks>Pooled state machine: a send that completes asynchronously reuses a box instead of allocating one per frame.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(FrameBuilder builder, CancellationToken cancellationToken)
     {
         try
         {
             if (_ended)
             {
-                throw NotConnected(SandboxId);
+                ThrowHelper.ThrowNotConnected(SandboxId);
             }
 
             await _transport.SendTextAsync(builder.Complete(), cancellationToken).ConfigureAwait(false);
@@ -90,7 +93,7 @@ internal sealed partial class SandboxSession
     {
         if (_ended)
         {
-            throw NotConnected(SandboxId);
+            ThrowHelper.ThrowNotConnected(SandboxId);
         }
     }
 }

@@ -55,6 +55,7 @@ internal sealed partial class SandboxSession
         var transportOptions = new WebSocketClientOptions
         {
             MaxMessageBytes = options.MaxMessageBytes,
+            ConnectTimeout = options.ConnectTimeout,
             SkipCertificateValidation = options.SkipCertificateValidation,
             TrustedCertificateAuthorities = options.TrustedCertificateAuthorities,
         };
@@ -75,9 +76,18 @@ internal sealed partial class SandboxSession
         }
 
         var session = new SandboxSession(owner, transport);
+        using var authDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        authDeadline.CancelAfter(options.ConnectTimeout);
         try
         {
-            await session.AuthenticateAsync(token, cancellationToken).ConfigureAwait(false);
+            await session.AuthenticateAsync(token, authDeadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            session._ended = true;
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw new SandboxWebSocketException(
+                $"Could not connect sandbox '{owner.Id}': no authentication acknowledgement within {options.ConnectTimeout.TotalSeconds:0.###} s", ex);
         }
         catch
         {
@@ -115,7 +125,8 @@ internal sealed partial class SandboxSession
             _builders.Return(builder);
         }
 
-        TransportMessage first = await _transport.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+        // WaitAsync as well: the deadline must hold even against a transport whose receive ignores cancellation.
+        TransportMessage first = await _transport.ReceiveAsync(cancellationToken).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
         if (first.Kind == TransportMessageKind.Closed)
         {
             throw CloseCodes.ToException(SandboxId, first.CloseCode);

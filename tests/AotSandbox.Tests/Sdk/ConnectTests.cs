@@ -90,6 +90,16 @@ public sealed class ConnectTests
     }
 
     [Fact]
+    public async Task Connect_NoAuthAcknowledgement_TimesOut()
+    {
+        var transport = new InMemoryTransport();
+        Sandbox sandbox = TestSandbox.Create(transport, configure: o => o.ConnectTimeout = TimeSpan.FromMilliseconds(100));
+        var error = await Assert.ThrowsAsync<SandboxWebSocketException>(() => sandbox.ConnectAsync());
+        Assert.Contains("no authentication acknowledgement", error.Message);
+        Assert.True(transport.Disposed);
+    }
+
+    [Fact]
     public async Task Connect_WithoutToken_FailsWithWebSocketError()
     {
         Sandbox sandbox = TestSandbox.Create(new InMemoryTransport(), token: null);

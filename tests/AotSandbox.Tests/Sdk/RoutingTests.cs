@@ -46,6 +46,17 @@ public sealed class RoutingTests
     }
 
     [Fact]
+    public async Task EscapedExecId_StillRoutesToThePackedKey()
+    {
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();
+        ExecTask exec = sandbox.Exec("x");
+        await transport.NextSentAsync();
+        string escaped = "\\u0065" + exec.ExecId[1..];
+        transport.Enqueue("{\"type\":\"exec.exit\",\"execId\":\"" + escaped + "\",\"exitCode\":4}");
+        Assert.Equal(4, (await exec).ExitCode);
+    }
+
+    [Fact]
     public async Task FileOperation_IgnoresFramesOfOtherTypes_UntilItsReply()
     {
         (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();

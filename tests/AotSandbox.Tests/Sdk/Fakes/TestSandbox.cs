@@ -10,7 +10,8 @@ internal static class TestSandbox
 
     public static SandboxCredentials Credentials => SandboxCredentials.Resolve("http://127.0.0.1:1", "ns", "uuid:key");
 
-    public static Sandbox Create(InMemoryTransport transport, string? token = "tok", string[]? extensions = null, string apiHost = "http://127.0.0.1:1")
+    public static Sandbox Create(
+        InMemoryTransport transport, string? token = "tok", string[]? extensions = null, string apiHost = "http://127.0.0.1:1", Action<SandboxConnectionOptions>? configure = null)
     {
         var options = new SandboxConnectionOptions
         {
@@ -19,6 +20,7 @@ internal static class TestSandbox
             ApiKey = "uuid:key",
             TransportFactory = (_, _, _) => ValueTask.FromResult<IMessageTransport>(transport),
         };
+        configure?.Invoke(options);
         string ext = extensions is null ? string.Empty : $",\"extensions\":[{string.Join(",", extensions.Select(e => $"\"{e}\""))}]";
         SandboxResponse response = System.Text.Json.JsonSerializer.Deserialize(
             $"{{\"sandboxId\":\"{Id}\",\"token\":\"tok\",\"status\":\"ready\",\"wsEndpoint\":\"ws://127.0.0.1:1/api/v1/namespaces/ns/sandboxes/{Id}/exec\",\"previewUrls\":{{\"3000\":\"https://sb-test-3000.example.net\"}}{ext}}}",

@@ -75,6 +75,12 @@ internal static class SandboxRestClient
                 throw MapStatus(operation, status, body);
             }
 
+            if (string.IsNullOrWhiteSpace(body))
+            {
+                // The reference clients fail on an empty 2xx body; nothing is lost by reading it as "no fields" instead.
+                return new SandboxResponse();
+            }
+
             try
             {
                 return JsonSerializer.Deserialize(body, RestJsonContext.Default.SandboxResponse)

@@ -92,4 +92,17 @@ public sealed class RestTests
         Assert.Equal("/api/v1/namespaces/ns/sandboxes/sb-1", stub.Requests[1].Path);
         Assert.Equal("sb-1", destroyed.SandboxId);
     }
+
+    [Fact]
+    public async Task Destroy_EmptySuccessBody_IsAccepted_AndUsesTheReturnedManagementEndpoint()
+    {
+        await using RestStub management = await RestStub.StartAsync(_ => (200, ""));
+        await using RestStub api = await RestStub.StartAsync(_ => (200, $"{{\"sandboxId\":\"sb-2\",\"status\":\"running\",\"managementEndpoint\":\"{management.Url}/\"}}"));
+        Sandbox sandbox = await Sandbox.GetAsync("sb-2", new SandboxConnectionOptions { ApiHost = api.Url, Namespace = "ns", ApiKey = "k" });
+        Assert.Equal(management.Url + "/", sandbox.ManagementEndpoint);
+        SandboxDestroyResult result = await sandbox.DestroyAsync();
+        Assert.Equal(("sb-2", null as string), (result.SandboxId, result.Status));
+        RecordedRequest delete = Assert.Single(management.Requests);
+        Assert.Equal(("DELETE", "/api/v1/namespaces/ns/sandboxes/sb-2", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("k"))), (delete.Method, delete.Path, delete.Authorization));
+    }
 }

@@ -99,12 +99,15 @@ internal sealed class PendingExec
         }
     }
 
-    /// <summary><c>exec.exit</c>.</summary>
-    public void Complete(int exitCode)
+    /// <summary>
+    /// <c>exec.exit</c>. A detached command that exits before its <c>exec.detached</c> ack (a server ordering violation
+    /// that hangs or crashes the reference clients) still yields a handle, without pid, whose wait reports the exit.
+    /// </summary>
+    public void Complete(int exitCode, Sandbox owner)
     {
         Result?.TrySetResult(new ExecResult(ExecId, Text(_stdout), Text(_stderr), exitCode, destroyed: false));
-        Ack?.TrySetException(new SandboxClientException($"Command '{ExecId}' exited before it was acknowledged as detached"));
         Exit.TrySetResult(new CommandExit(exitCode, destroyed: false));
+        Ack?.TrySetResult(new DetachedCommand(owner, this, Command, pid: null, startedAt: null, detached: true, destroyed: false));
     }
 
     /// <summary>Failure (error frame, connection loss, timeout, cancellation).</summary>

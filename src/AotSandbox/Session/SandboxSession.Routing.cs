@@ -79,7 +79,7 @@ internal sealed partial class SandboxSession
 
             case FrameType.ExecExit:
                 Remove(exec);
-                exec.Complete(frame.ExitCode ?? -1);
+                exec.Complete(frame.ExitCode ?? -1, _owner);
                 break;
 
             case FrameType.Error:

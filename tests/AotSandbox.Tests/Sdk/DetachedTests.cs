@@ -58,6 +58,18 @@ public sealed class DetachedTests
     }
 
     [Fact]
+    public async Task StartDetached_ExitBeforeAck_StillYieldsAHandleWhoseWaitReportsTheExit()
+    {
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();
+        Task<DetachedCommand> start = sandbox.StartDetachedAsync("true");
+        string id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"exec.exit\",\"execId\":\"{id}\",\"exitCode\":0}}");
+        DetachedCommand handle = await start;
+        Assert.Null(handle.Pid);
+        Assert.Equal(0, (await handle.WaitAsync()).ExitCode);
+    }
+
+    [Fact]
     public async Task GetCommand_ErrorOfAnyCode_IsCommandNotFound()
     {
         (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();

@@ -91,7 +91,8 @@ public sealed partial class Sandbox : IAsyncDisposable
 
     /// <summary>
     /// Creates a sandbox and connects its data-plane session. Credentials come from <paramref name="options"/> or the
-    /// Runtime environment variables.
+    /// Runtime environment variables. If the sandbox is created but the connection fails, it is deleted (best effort)
+    /// before the connection error is thrown, since no instance reaches the caller.
     /// </summary>
     /// <param name="options">What to create and how to reach the service; defaults throughout when null.</param>
     /// <param name="cancellationToken">Cancels the create request and the connect.</param>
@@ -111,7 +112,16 @@ public sealed partial class Sandbox : IAsyncDisposable
         }
 
         Sandbox sandbox = FromResponse(options, credentials, response, response.SandboxId, response.Token);
-        await sandbox.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await sandbox.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DestroyOrphanAsync(sandbox).ConfigureAwait(false);
+            throw;
+        }
+
         return sandbox;
     }
 
@@ -137,6 +147,24 @@ public sealed partial class Sandbox : IAsyncDisposable
         var sandbox = new Sandbox(connection, credentials, response, string.IsNullOrEmpty(response.SandboxId) ? sandboxId : response.SandboxId, token: null);
         sandbox.ManagementEndpoint ??= string.IsNullOrEmpty(options.ManagementEndpoint) ? null : baseUrl;
         return sandbox;
+    }
+
+    /// <summary>
+    /// The caller never receives an instance when connecting fails, so it could neither use nor destroy the sandbox that
+    /// was just created: delete it (best effort) instead of leaving it running until its idle timeout.
+    /// </summary>
+    private static async Task DestroyOrphanAsync(Sandbox sandbox)
+    {
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await sandbox.DestroyAsync(deadline.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Best effort: the connect failure is the error the caller must see.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     /// <summary>Builds an instance from a create/get response (the connection settings are copied, not shared).</summary>

@@ -105,4 +105,19 @@ public sealed class RestTests
         RecordedRequest delete = Assert.Single(management.Requests);
         Assert.Equal(("DELETE", "/api/v1/namespaces/ns/sandboxes/sb-2", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("k"))), (delete.Method, delete.Path, delete.Authorization));
     }
+
+    [Fact]
+    public async Task Create_ConnectFails_DeletesTheOrphanAndThrowsTheConnectError()
+    {
+        await using RestStub stub = await RestStub.StartAsync(r => r.Method == "POST" ? (200, "{\"sandboxId\":\"sb-o\",\"token\":\"t\"}") : (200, "{\"status\":\"destroyed\"}"));
+        var error = await Assert.ThrowsAsync<SandboxWebSocketException>(() => Sandbox.CreateAsync(new SandboxCreateOptions
+        {
+            ApiHost = stub.Url,
+            Namespace = "ns",
+            ApiKey = "k",
+            TransportFactory = (_, _, _) => ValueTask.FromException<IMessageTransport>(new IOException("refused")),
+        }));
+        Assert.Equal("Could not connect sandbox 'sb-o': refused", error.Message);
+        Assert.Equal(["POST /api/v1/namespaces/ns/sandboxes", "DELETE /api/v1/namespaces/ns/sandboxes/sb-o"], stub.Requests.Select(r => $"{r.Method} {r.Path}"));
+    }
 }

@@ -1,0 +1,65 @@
+using System.Security.Cryptography.X509Certificates;
+using AotSandbox.Transport;
+
+namespace AotSandbox;
+
+/// <summary>
+/// How to reach the Runtime Sandboxes service. Empty values fall back to the environment variables a Runtime action
+/// already has (<c>__OW_API_HOST</c>, <c>__OW_NAMESPACE</c>, <c>__OW_API_KEY</c>), so inside an action nothing needs setting.
+/// </summary>
+public class SandboxConnectionOptions
+{
+    /// <summary>Runtime API host, e.g. <c>https://adobeioruntime.net</c>; <c>https://</c> is added when no scheme is given. Falls back to <c>__OW_API_HOST</c>.</summary>
+    public string? ApiHost { get; set; }
+
+    /// <summary>Runtime namespace. Falls back to <c>__OW_NAMESPACE</c>.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>Runtime API key (<c>uuid:secret</c>), sent whole as HTTP Basic credentials. Falls back to <c>__OW_API_KEY</c>.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// Origin (scheme + host, no path) of the sandbox's management endpoint. <see cref="Sandbox.GetAsync"/> sends its GET
+    /// there when set; create ignores it (the create response names the endpoint).
+    /// </summary>
+    public string? ManagementEndpoint { get; set; }
+
+    /// <summary>Accept any server certificate for REST and WebSocket calls. For local development only.</summary>
+    public bool SkipCertificateValidation { get; set; }
+
+    /// <summary>Extra certificate authorities trusted for TLS in addition to the system store (e.g. a local emulator's CA).</summary>
+    public X509Certificate2Collection? TrustedCertificateAuthorities { get; set; }
+
+    /// <summary>
+    /// Time limit of each REST call. When <see langword="null"/>: 120 s for create (sandbox start-up can be slow), 30 s for
+    /// get and destroy.
+    /// </summary>
+    public TimeSpan? HttpTimeout { get; set; }
+
+    /// <summary>
+    /// Time limit for opening the data-plane connection (TCP, TLS, upgrade) and, separately, for the server's
+    /// <c>auth.ok</c> (default 10 s each).
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Largest WebSocket message accepted from the server, in bytes (default 16 MiB).</summary>
+    public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Opens the data-plane connection; tests replace it with an in-memory transport.</summary>
+    internal Func<Uri, WebSocketClientOptions, CancellationToken, ValueTask<IMessageTransport>>? TransportFactory { get; set; }
+
+    /// <summary>Copies the connection settings of <paramref name="source"/> (used when a create's settings are kept for later calls).</summary>
+    internal void CopyConnectionFrom(SandboxConnectionOptions source)
+    {
+        ApiHost = source.ApiHost;
+        Namespace = source.Namespace;
+        ApiKey = source.ApiKey;
+        ManagementEndpoint = source.ManagementEndpoint;
+        SkipCertificateValidation = source.SkipCertificateValidation;
+        TrustedCertificateAuthorities = source.TrustedCertificateAuthorities;
+        HttpTimeout = source.HttpTimeout;
+        MaxMessageBytes = source.MaxMessageBytes;
+        ConnectTimeout = source.ConnectTimeout;
+        TransportFactory = source.TransportFactory;
+    }
+}

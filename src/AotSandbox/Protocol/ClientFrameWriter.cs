@@ -1,0 +1,147 @@
+using System.Text.Json;
+
+namespace AotSandbox.Protocol;
+
+/// <summary>
+/// Encodes every client → server frame (PROTOCOL.md §3.4) with a <see cref="Utf8JsonWriter"/>. Synchronous and
+/// allocation-free: names are pre-encoded, binary data is base64-encoded straight into the output buffer.
+/// </summary>
+internal static class ClientFrameWriter
+{
+    private static readonly JsonEncodedText s_type = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText s_execId = JsonEncodedText.Encode("execId");
+    private static readonly JsonEncodedText s_token = JsonEncodedText.Encode("token");
+    private static readonly JsonEncodedText s_command = JsonEncodedText.Encode("command");
+    private static readonly JsonEncodedText s_detached = JsonEncodedText.Encode("detached");
+    private static readonly JsonEncodedText s_data = JsonEncodedText.Encode("data");
+    private static readonly JsonEncodedText s_encoding = JsonEncodedText.Encode("encoding");
+    private static readonly JsonEncodedText s_base64 = JsonEncodedText.Encode("base64");
+    private static readonly JsonEncodedText s_signal = JsonEncodedText.Encode("signal");
+    private static readonly JsonEncodedText s_replay = JsonEncodedText.Encode("replay");
+    private static readonly JsonEncodedText s_path = JsonEncodedText.Encode("path");
+    private static readonly JsonEncodedText s_content = JsonEncodedText.Encode("content");
+    private static readonly JsonEncodedText s_offset = JsonEncodedText.Encode("offset");
+    private static readonly JsonEncodedText s_length = JsonEncodedText.Encode("length");
+
+    private static readonly JsonEncodedText s_auth = JsonEncodedText.Encode("auth");
+    private static readonly JsonEncodedText s_execRun = JsonEncodedText.Encode("exec.run");
+    private static readonly JsonEncodedText s_execInput = JsonEncodedText.Encode("exec.input");
+    private static readonly JsonEncodedText s_execEndInput = JsonEncodedText.Encode("exec.endInput");
+    private static readonly JsonEncodedText s_execKill = JsonEncodedText.Encode("exec.kill");
+    private static readonly JsonEncodedText s_execGet = JsonEncodedText.Encode("exec.get");
+    private static readonly JsonEncodedText s_fileRead = JsonEncodedText.Encode("file.read");
+    private static readonly JsonEncodedText s_fileWrite = JsonEncodedText.Encode("file.write");
+    private static readonly JsonEncodedText s_fileList = JsonEncodedText.Encode("file.list");
+
+    /// <summary><c>{"type":"auth","token":…}</c>: exactly these two fields.</summary>
+    public static void WriteAuth(Utf8JsonWriter writer, string token)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(s_type, s_auth);
+        writer.WriteString(s_token, token);
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>exec.run</c>; <c>detached</c> is only written when true.</summary>
+    public static void WriteExecRun(Utf8JsonWriter writer, string execId, string command, bool detached)
+    {
+        Start(writer, s_execRun, execId);
+        writer.WriteString(s_command, command);
+        if (detached)
+        {
+            writer.WriteBoolean(s_detached, true);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>exec.input</c> with text, sent as-is (no <c>encoding</c>).</summary>
+    public static void WriteExecInput(Utf8JsonWriter writer, string execId, ReadOnlySpan<char> text)
+    {
+        Start(writer, s_execInput, execId);
+        writer.WriteString(s_data, text);
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>exec.input</c> with bytes, base64-encoded with <c>encoding:"base64"</c>.</summary>
+    public static void WriteExecInput(Utf8JsonWriter writer, string execId, ReadOnlySpan<byte> bytes)
+    {
+        Start(writer, s_execInput, execId);
+        writer.WriteBase64String(s_data, bytes);
+        writer.WriteString(s_encoding, s_base64);
+        writer.WriteEndObject();
+    }
+
+    public static void WriteExecEndInput(Utf8JsonWriter writer, string execId)
+    {
+        Start(writer, s_execEndInput, execId);
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>exec.kill</c>; the signal is always explicit, as the reference clients send it.</summary>
+    public static void WriteExecKill(Utf8JsonWriter writer, string execId, string signal)
+    {
+        Start(writer, s_execKill, execId);
+        writer.WriteString(s_signal, signal);
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>exec.get</c>; <c>replay</c> is written only when asked (and only sent when the server advertises <c>exec.replay</c>).</summary>
+    public static void WriteExecGet(Utf8JsonWriter writer, string execId, bool replay)
+    {
+        Start(writer, s_execGet, execId);
+        if (replay)
+        {
+            writer.WriteBoolean(s_replay, true);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>file.read</c>; <c>offset</c>/<c>length</c> only for the <c>file.range</c> extension.</summary>
+    public static void WriteFileRead(Utf8JsonWriter writer, string execId, string path, long? offset = null, int? length = null)
+    {
+        Start(writer, s_fileRead, execId);
+        writer.WriteString(s_path, path);
+        if (offset is { } o)
+        {
+            writer.WriteNumber(s_offset, o);
+        }
+
+        if (length is { } l)
+        {
+            writer.WriteNumber(s_length, l);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>file.write</c>: content always base64; <c>offset</c> only for the <c>file.range</c> extension.</summary>
+    public static void WriteFileWrite(Utf8JsonWriter writer, string execId, string path, ReadOnlySpan<byte> content, long? offset = null)
+    {
+        Start(writer, s_fileWrite, execId);
+        writer.WriteString(s_path, path);
+        writer.WriteBase64String(s_content, content);
+        writer.WriteString(s_encoding, s_base64);
+        if (offset is { } o)
+        {
+            writer.WriteNumber(s_offset, o);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static void WriteFileList(Utf8JsonWriter writer, string execId, string path)
+    {
+        Start(writer, s_fileList, execId);
+        writer.WriteString(s_path, path);
+        writer.WriteEndObject();
+    }
+
+    private static void Start(Utf8JsonWriter writer, JsonEncodedText type, string execId)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(s_type, type);
+        writer.WriteString(s_execId, execId);
+    }
+}

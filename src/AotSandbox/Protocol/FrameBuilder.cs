@@ -1,0 +1,40 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace AotSandbox.Protocol;
+
+/// <summary>A pooled buffer plus a <see cref="Utf8JsonWriter"/> bound to it: the unit a client frame is written into.</summary>
+internal sealed class FrameBuilder : IDisposable
+{
+    // Relaxed escaping: frames are never embedded in HTML, and escaping every non-ASCII character would bloat stdin text.
+    private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+
+    public FrameBuilder()
+    {
+        Buffer = new PooledBufferWriter();
+        Writer = new Utf8JsonWriter(Buffer, s_options);
+    }
+
+    public PooledBufferWriter Buffer { get; }
+
+    public Utf8JsonWriter Writer { get; }
+
+    /// <summary>The complete frame (flushes the writer).</summary>
+    public ReadOnlyMemory<byte> Complete()
+    {
+        Writer.Flush();
+        return Buffer.WrittenMemory;
+    }
+
+    public void Reset()
+    {
+        Buffer.Reset();
+        Writer.Reset(Buffer);
+    }
+
+    public void Dispose()
+    {
+        Writer.Dispose();
+        Buffer.Dispose();
+    }
+}

@@ -1,0 +1,143 @@
+using System.Globalization;
+using AotSandbox.Protocol;
+using AotSandbox.Session;
+
+namespace AotSandbox;
+
+/// <summary>Foreground commands.</summary>
+public sealed partial class Sandbox
+{
+    /// <summary>
+    /// Runs a shell command in <c>/workspace</c> and returns at once with its <see cref="ExecTask.ExecId"/>; await the
+    /// task for the <see cref="ExecResult"/>. Stdin can be streamed meanwhile with <see cref="WriteStdinAsync(string, string, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="command">The command line (run by a shell; each command is a fresh process).</param>
+    /// <param name="options">Timeout, stdin, output callback, capture and cancellation.</param>
+    /// <returns>The running command.</returns>
+    /// <exception cref="SandboxWebSocketException">Not connected (thrown synchronously).</exception>
+    public ExecTask Exec(string command, ExecOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        SandboxSession session = RequireSession();
+        FrameId key = FrameId.NewExec();
+        string execId = key.ToString();
+        var pending = new PendingExec(key, execId, command, detached: false, options?.OnOutput, options?.CaptureOutput ?? true);
+        session.Register(pending);
+        return new ExecTask(execId, RunForegroundAsync(session, pending, command, options));
+    }
+
+    /// <summary>
+    /// Runs a command and streams its output as text chunks; after enumeration <see cref="ExecStream.ExitCode"/> holds
+    /// the exit code. Errors (timeout, connection loss) surface from the enumeration.
+    /// </summary>
+    /// <param name="command">The command line.</param>
+    /// <param name="options">Timeout, stdin, capture and cancellation (an <see cref="ExecOptions.OnOutput"/> is called too).</param>
+    /// <param name="cancellationToken">Cancels the command (sends <c>exec.kill</c>).</param>
+    /// <returns>The stream; enumerate it once.</returns>
+    public ExecStream ExecStreamAsync(string command, ExecOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<OutputChunk>(
+            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        OutputHandler toChannel = (stream, data) => channel.Writer.TryWrite(new OutputChunk(stream, System.Text.Encoding.UTF8.GetString(data)));
+        var effective = new ExecOptions
+        {
+            Timeout = options?.Timeout,
+            Stdin = options?.Stdin,
+            StdinBytes = options?.StdinBytes,
+            OnOutput = options?.OnOutput is { } user ? (OutputHandler)Delegate.Combine(user, toChannel) : toChannel,
+            CaptureOutput = options?.CaptureOutput ?? false,
+            CancellationToken = cancellationToken.CanBeCanceled ? cancellationToken : options?.CancellationToken ?? default,
+        };
+        ExecTask task = Exec(command, effective);
+        return new ExecStream(task.ExecId, channel, task.AsTask());
+    }
+
+    private static async Task<ExecResult> RunForegroundAsync(SandboxSession session, PendingExec pending, string command, ExecOptions? options)
+    {
+        CancellationToken userToken = options?.CancellationToken ?? default;
+        try
+        {
+            await SendRunAsync(session, pending.ExecId, command, detached: false, options?.Stdin, options?.StdinBytes, userToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            session.Unregister(pending);
+            pending.Fail(ex);
+            throw;
+        }
+
+        Task<ExecResult> result = pending.Result!.Task;
+        TimeSpan? timeout = options?.Timeout;
+        if (timeout is null && !userToken.CanBeCanceled)
+        {
+            return await result.ConfigureAwait(false);
+        }
+
+        using var timer = timeout is { } t ? new CancellationTokenSource(t < TimeSpan.Zero ? TimeSpan.Zero : t) : null;
+        using var linked = timer is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(userToken)
+            : CancellationTokenSource.CreateLinkedTokenSource(userToken, timer.Token);
+        try
+        {
+            return await result.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!result.IsCompleted)
+        {
+            // Client-side expiry: stop listening first (later frames are dropped), then ask the server to stop the process.
+            session.Unregister(pending);
+            await TryKillAsync(session, pending.ExecId).ConfigureAwait(false);
+            Exception error = userToken.IsCancellationRequested
+                ? new OperationCanceledException($"Command '{command}' was cancelled", null, userToken)
+                : new SandboxTimeoutException(string.Create(
+                    CultureInfo.InvariantCulture, $"Command '{command}' exceeded timeout of {(long)timeout!.Value.TotalMilliseconds}ms"));
+            pending.Fail(error);
+            throw error;
+        }
+        catch (OperationCanceledException)
+        {
+            return await result.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends <c>exec.run</c> and, with stdin, <c>exec.input</c> + <c>exec.endInput</c> back-to-back (no reply awaited).</summary>
+    private static async Task SendRunAsync(
+        SandboxSession session, string execId, string command, bool detached, string? stdin, ReadOnlyMemory<byte>? stdinBytes, CancellationToken cancellationToken)
+    {
+        FrameBuilder run = session.RentBuilder();
+        ClientFrameWriter.WriteExecRun(run.Writer, execId, command, detached);
+        await session.SendAsync(run, cancellationToken).ConfigureAwait(false);
+        if (stdin is null && stdinBytes is null)
+        {
+            return;
+        }
+
+        FrameBuilder input = session.RentBuilder();
+        if (stdin is not null)
+        {
+            ClientFrameWriter.WriteExecInput(input.Writer, execId, stdin.AsSpan());
+        }
+        else
+        {
+            ClientFrameWriter.WriteExecInput(input.Writer, execId, stdinBytes!.Value.Span);
+        }
+
+        await session.SendAsync(input, cancellationToken).ConfigureAwait(false);
+        FrameBuilder end = session.RentBuilder();
+        ClientFrameWriter.WriteExecEndInput(end.Writer, execId);
+        await session.SendAsync(end, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task TryKillAsync(SandboxSession session, string execId)
+    {
+        try
+        {
+            FrameBuilder kill = session.RentBuilder();
+            ClientFrameWriter.WriteExecKill(kill.Writer, execId, "SIGTERM");
+            await session.SendAsync(kill, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SandboxException)
+        {
+            // The connection is gone; the command dies with it (foreground) or the caller learns on the next call.
+        }
+    }
+}

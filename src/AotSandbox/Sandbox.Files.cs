@@ -1,0 +1,187 @@
+using System.Text;
+using AotSandbox.Protocol;
+using AotSandbox.Session;
+
+namespace AotSandbox;
+
+/// <summary>File operations. Relative paths resolve against <c>/workspace</c>; parent directories are created on write.</summary>
+public sealed partial class Sandbox
+{
+    /// <summary>Chunk size of ranged transfers: its base64 (≈ 683 KiB) keeps every frame under 1 MiB.</summary>
+    internal const int RangeChunkBytes = 512 * 1024;
+
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Writes text (UTF-8) to a file, replacing it.</summary>
+    /// <param name="path">File path.</param>
+    /// <param name="content">The text.</param>
+    /// <param name="cancellationToken">Stops waiting for the reply.</param>
+    /// <returns>Path and size as the server reported them.</returns>
+    /// <exception cref="SandboxClientException">The server refused the write.</exception>
+    public Task<WriteResult> WriteFileAsync(string path, string content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        return WriteFileAsync(path, Encoding.UTF8.GetBytes(content), cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes bytes to a file, replacing it. Large content is sent in ordered 512 KiB chunks when the server advertises
+    /// <c>file.range</c>; otherwise in one frame.
+    /// </summary>
+    /// <param name="path">File path.</param>
+    /// <param name="content">The bytes.</param>
+    /// <param name="cancellationToken">Stops waiting for the reply.</param>
+    /// <returns>Path and total size written.</returns>
+    /// <exception cref="SandboxClientException">The server refused the write.</exception>
+    public async Task<WriteResult> WriteFileAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        SandboxSession session = RequireSession();
+        if (content.Length <= RangeChunkBytes || !HasExtension(SandboxExtensionNames.FileRange))
+        {
+            return await WriteChunkAsync(session, path, content, offset: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        WriteResult? last = null;
+        for (int offset = 0; offset < content.Length; offset += RangeChunkBytes)
+        {
+            ReadOnlyMemory<byte> chunk = content.Slice(offset, Math.Min(RangeChunkBytes, content.Length - offset));
+            last = await WriteChunkAsync(session, path, chunk, offset == 0 ? null : offset, cancellationToken).ConfigureAwait(false);
+            if (!last.Ok)
+            {
+                return last; // destroyed meanwhile
+            }
+        }
+
+        return new WriteResult(last!.Path, content.Length, ok: true);
+    }
+
+    /// <summary>Reads a file as UTF-8 text (strict).</summary>
+    /// <param name="path">File path.</param>
+    /// <param name="cancellationToken">Stops waiting for the reply.</param>
+    /// <returns>The text.</returns>
+    /// <exception cref="SandboxClientException">The file is missing or not valid UTF-8.</exception>
+    public async Task<string> ReadFileAsync(string path, CancellationToken cancellationToken = default)
+    {
+        byte[] bytes = await ReadFileBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return s_strictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw new SandboxClientException($"File '{path}' is not valid UTF-8 text; use ReadFileBytesAsync to read binary content", ex);
+        }
+    }
+
+    /// <summary>
+    /// Reads a file's bytes. With the <c>file.range</c> extension the file is fetched in 512 KiB ranges until the end, so
+    /// files larger than one frame work; otherwise in one frame.
+    /// </summary>
+    /// <param name="path">File path.</param>
+    /// <param name="cancellationToken">Stops waiting for the reply.</param>
+    /// <returns>The content.</returns>
+    /// <exception cref="SandboxClientException">The file is missing or unreadable.</exception>
+    public async Task<byte[]> ReadFileBytesAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        SandboxSession session = RequireSession();
+        if (!HasExtension(SandboxExtensionNames.FileRange))
+        {
+            FileChunk whole = await ReadChunkAsync(session, path, null, null, cancellationToken).ConfigureAwait(false);
+            return whole.Data;
+        }
+
+        FileChunk first = await ReadChunkAsync(session, path, 0, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
+        if (first.Destroyed || first.Eof != false || first.Data.Length == 0)
+        {
+            return first.Data;
+        }
+
+        using var all = new MemoryStream(first.TotalSize is { } total && total <= int.MaxValue ? (int)total : first.Data.Length * 2);
+        all.Write(first.Data);
+        while (true)
+        {
+            FileChunk next = await ReadChunkAsync(session, path, all.Length, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
+            if (next.Destroyed)
+            {
+                return [];
+            }
+
+            all.Write(next.Data);
+            if (next.Eof != false || next.Data.Length == 0)
+            {
+                return all.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Lists a directory.</summary>
+    /// <param name="path">Directory path (e.g. <c>.</c>).</param>
+    /// <param name="cancellationToken">Stops waiting for the reply.</param>
+    /// <returns>The entries.</returns>
+    /// <exception cref="SandboxClientException">The directory is missing or unreadable.</exception>
+    public async Task<IReadOnlyList<FileEntry>> ListFilesAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        SandboxSession session = RequireSession();
+        FrameId key = FrameId.NewFile();
+        string id = key.ToString();
+        var operation = new FileListOperation(key, id, path);
+        session.Register(operation);
+        FrameBuilder frame = session.RentBuilder();
+        ClientFrameWriter.WriteFileList(frame.Writer, id, path);
+        await SendFileFrameAsync(session, operation, frame, cancellationToken).ConfigureAwait(false);
+        return await AwaitFileAsync(session, operation, operation.Completion.Task, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<WriteResult> WriteChunkAsync(SandboxSession session, string path, ReadOnlyMemory<byte> content, long? offset, CancellationToken cancellationToken)
+    {
+        FrameId key = FrameId.NewFile();
+        string id = key.ToString();
+        var operation = new FileWriteOperation(key, id, path);
+        session.Register(operation);
+        FrameBuilder frame = session.RentBuilder();
+        ClientFrameWriter.WriteFileWrite(frame.Writer, id, path, content.Span, offset);
+        await SendFileFrameAsync(session, operation, frame, cancellationToken).ConfigureAwait(false);
+        return await AwaitFileAsync(session, operation, operation.Completion.Task, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<FileChunk> ReadChunkAsync(SandboxSession session, string path, long? offset, int? length, CancellationToken cancellationToken)
+    {
+        FrameId key = FrameId.NewFile();
+        string id = key.ToString();
+        var operation = new FileReadOperation(key, id, path);
+        session.Register(operation);
+        FrameBuilder frame = session.RentBuilder();
+        ClientFrameWriter.WriteFileRead(frame.Writer, id, path, offset, length);
+        await SendFileFrameAsync(session, operation, frame, cancellationToken).ConfigureAwait(false);
+        return await AwaitFileAsync(session, operation, operation.Completion.Task, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task SendFileFrameAsync(SandboxSession session, PendingFileOperation operation, FrameBuilder frame, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await session.SendAsync(frame, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            session.Unregister(operation);
+            throw;
+        }
+    }
+
+    private static async Task<T> AwaitFileAsync<T>(SandboxSession session, PendingFileOperation operation, Task<T> reply, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!reply.IsCompleted)
+        {
+            session.Unregister(operation);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace AotSandbox;
+
+/// <summary>Names of the optional protocol extensions a server may advertise in <see cref="Sandbox.Extensions"/>.</summary>
+public static class SandboxExtensionNames
+{
+    /// <summary><c>exec.get</c> may ask for the retained output of a command (<see cref="GetCommandOptions.Replay"/>).</summary>
+    public const string ExecReplay = "exec.replay";
+
+    /// <summary>File reads and writes may be split into ranged chunks, so files larger than one frame work.</summary>
+    public const string FileRange = "file.range";
+}

@@ -1,0 +1,131 @@
+using System.Buffers;
+using System.Text;
+
+namespace AotSandbox.Session;
+
+/// <summary>
+/// A command the connection is listening to: a running foreground command, a detached one (before and after its ack),
+/// or one re-attached with <c>exec.get</c>. Output is delivered by the receive loop only; terminal transitions are
+/// idempotent (TrySet*) because timeouts, cancellation and connection loss race with the server's frames.
+/// </summary>
+internal sealed class PendingExec
+{
+    private OutputHandler? _handler;
+    private ArrayBufferWriter<byte>? _stdout;
+    private ArrayBufferWriter<byte>? _stderr;
+
+    public PendingExec(Protocol.FrameId key, string execId, string? command, bool detached, OutputHandler? handler, bool capture)
+    {
+        Key = key;
+        ExecId = execId;
+        Command = command;
+        Detached = detached;
+        _handler = handler;
+        Capture = capture;
+        if (!detached)
+        {
+            Result = new TaskCompletionSource<ExecResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        else
+        {
+            Ack = new TaskCompletionSource<DetachedCommand>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    public Protocol.FrameId Key { get; }
+
+    public string ExecId { get; }
+
+    public string? Command { get; set; }
+
+    public bool Detached { get; }
+
+    public bool Capture { get; }
+
+    /// <summary>Foreground commands: the result.</summary>
+    public TaskCompletionSource<ExecResult>? Result { get; }
+
+    /// <summary>Detached commands started by this connection: completed by <c>exec.detached</c>.</summary>
+    public TaskCompletionSource<DetachedCommand>? Ack { get; }
+
+    /// <summary>Every command: how it ended (shared by all handles of the command on this connection).</summary>
+    public TaskCompletionSource<CommandExit> Exit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Set once the detached ack (or <c>exec.info</c>) arrived.</summary>
+    public bool Acked { get; set; }
+
+    /// <summary>Chains another output handler (re-attach on the same connection, or a reader).</summary>
+    public void AddHandler(OutputHandler handler)
+    {
+        OutputHandler? current;
+        do
+        {
+            current = Volatile.Read(ref _handler);
+        }
+        while (Interlocked.CompareExchange(ref _handler, (OutputHandler)Delegate.Combine(current, handler), current) != current);
+    }
+
+    public void RemoveHandler(OutputHandler handler)
+    {
+        OutputHandler? current;
+        do
+        {
+            current = Volatile.Read(ref _handler);
+        }
+        while (Interlocked.CompareExchange(ref _handler, (OutputHandler?)Delegate.Remove(current, handler), current) != current);
+    }
+
+    /// <summary>Hot path: one <c>exec.output</c>. Allocation-free when nothing is captured.</summary>
+    public void OnOutput(OutputStream stream, ReadOnlySpan<byte> utf8)
+    {
+        OutputHandler? handler = Volatile.Read(ref _handler);
+        if (handler is not null)
+        {
+            try
+            {
+                handler(stream, utf8);
+            }
+#pragma warning disable CA1031 // A user callback must not be able to kill the receive loop (documented on OutputHandler).
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+
+        if (Capture && !utf8.IsEmpty)
+        {
+            ArrayBufferWriter<byte> target = stream == OutputStream.Stderr ? (_stderr ??= new()) : (_stdout ??= new());
+            target.Write(utf8);
+        }
+    }
+
+    /// <summary>
+    /// <c>exec.exit</c>. A detached command that exits before its <c>exec.detached</c> ack (a server ordering violation
+    /// that hangs or crashes the reference clients) still yields a handle, without pid, whose wait reports the exit.
+    /// </summary>
+    public void Complete(int exitCode, Sandbox owner)
+    {
+        Result?.TrySetResult(new ExecResult(ExecId, Text(_stdout), Text(_stderr), exitCode, destroyed: false));
+        Exit.TrySetResult(new CommandExit(exitCode, destroyed: false));
+        Ack?.TrySetResult(new DetachedCommand(owner, this, Command, pid: null, startedAt: null, detached: true, destroyed: false));
+    }
+
+    /// <summary>Failure (error frame, connection loss, timeout, cancellation).</summary>
+    public void Fail(Exception error)
+    {
+        Result?.TrySetException(error);
+        Ack?.TrySetException(error);
+        Exit.TrySetException(error);
+    }
+
+    /// <summary>The sandbox was destroyed: resolve, do not fail (PROTOCOL.md §3.10).</summary>
+    public void ResolveDestroyed(Sandbox owner)
+    {
+        Result?.TrySetResult(new ExecResult(ExecId, Text(_stdout), Text(_stderr), exitCode: null, destroyed: true));
+        Ack?.TrySetResult(new DetachedCommand(owner, this, Command, pid: null, startedAt: null, detached: true, destroyed: true));
+        Exit.TrySetResult(new CommandExit(null, destroyed: true));
+    }
+
+    private static string Text(ArrayBufferWriter<byte>? buffer)
+        => buffer is null || buffer.WrittenCount == 0 ? string.Empty : Encoding.UTF8.GetString(buffer.WrittenSpan);
+}

@@ -1,0 +1,341 @@
+using System.Buffers;
+using AotSandbox.Protocol;
+using AotSandbox.Transport;
+
+namespace AotSandbox.Session;
+
+/// <summary>
+/// One authenticated data-plane connection of a sandbox: the pending-operation tables, the single receive loop that
+/// routes server frames to them, and the send path.
+/// </summary>
+/// <remarks>
+/// Threading: any thread may register operations and send; exactly one long-running loop receives. Table access is
+/// under <see cref="_gate"/> (held only for dictionary operations, never across callbacks or awaits). When the
+/// connection ends, every pending operation is settled exactly once: resolved as destroyed during an intentional close
+/// (destroy), failed with the close-code error otherwise.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The builder pool is disposed by CloseAsync, the session's only end.")]
+internal sealed partial class SandboxSession
+{
+    private readonly IMessageTransport _transport;
+    private readonly Sandbox _owner;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<FrameId, PendingExec> _execs = [];
+    private readonly Dictionary<FrameId, PendingFileOperation> _files = [];
+    private readonly Dictionary<FrameId, PendingGet> _gets = [];
+    private readonly FrameBuilderPool _builders = new();
+
+    // Receive-loop only: unescape target for output data, and the copy target for multi-segment messages.
+    private byte[] _unescapeBuffer = [];
+    private byte[] _contiguousBuffer = [];
+
+    private Task _receiveLoop = Task.CompletedTask;
+    private volatile bool _ended;
+    private bool _settled; // under _gate
+    private volatile bool _intentionalClose;
+    private volatile bool _closedByClient;
+
+    private SandboxSession(Sandbox owner, IMessageTransport transport)
+    {
+        _owner = owner;
+        _transport = transport;
+    }
+
+    public string SandboxId => _owner.Id;
+
+    public bool IsOpen => !_ended;
+
+    /// <summary>Completes when the receive loop has ended and every pending operation is settled.</summary>
+    public Task Completion => _receiveLoop;
+
+    /// <summary>Opens the transport, authenticates, and starts the receive loop.</summary>
+    public static async Task<SandboxSession> ConnectAsync(
+        Sandbox owner, Uri endpoint, string token, SandboxConnectionOptions options, CancellationToken cancellationToken)
+    {
+        var transportOptions = new WebSocketClientOptions
+        {
+            MaxMessageBytes = options.MaxMessageBytes,
+            ConnectTimeout = options.ConnectTimeout,
+            SkipCertificateValidation = options.SkipCertificateValidation,
+            TrustedCertificateAuthorities = options.TrustedCertificateAuthorities,
+        };
+        IMessageTransport transport;
+        try
+        {
+            transport = options.TransportFactory is { } factory
+                ? await factory(endpoint, transportOptions, cancellationToken).ConfigureAwait(false)
+                : await WebSocketClient.ConnectAsync(endpoint, transportOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not SandboxException)
+        {
+            throw new SandboxWebSocketException($"Could not connect sandbox '{owner.Id}': {ex.Message}", ex);
+        }
+
+        var session = new SandboxSession(owner, transport);
+        using var authDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        authDeadline.CancelAfter(options.ConnectTimeout);
+        try
+        {
+            await session.AuthenticateAsync(token, authDeadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            session._ended = true;
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw new SandboxWebSocketException(
+                $"Could not connect sandbox '{owner.Id}': no authentication acknowledgement within {options.ConnectTimeout.TotalSeconds:0.###} s", ex);
+        }
+        catch
+        {
+            session._ended = true;
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        session._receiveLoop = Task.Run(session.ReceiveLoopAsync, CancellationToken.None);
+        return session;
+    }
+
+    /// <summary>
+    /// Sends <c>auth</c> and requires the very first server message to be <c>auth.ok</c> (with a matching
+    /// <c>sandboxId</c> when one is present); anything else means the token was rejected.
+    /// </summary>
+    private async Task AuthenticateAsync(string token, CancellationToken cancellationToken)
+    {
+        FrameBuilder builder = _builders.Rent();
+        ClientFrameWriter.WriteAuth(builder.Writer, token);
+        try
+        {
+            await _transport.SendTextAsync(builder.Complete(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The server may have closed right after the upgrade (e.g. 4003 for an unsupported version): report its code.
+            int? closeCode = await TryReadCloseCodeAsync().ConfigureAwait(false);
+            throw closeCode is { } code
+                ? CloseCodes.ToException(SandboxId, code)
+                : new SandboxWebSocketException($"Could not connect sandbox '{SandboxId}': {ex.Message}", ex);
+        }
+        finally
+        {
+            _builders.Return(builder);
+        }
+
+        // WaitAsync as well: the deadline must hold even against a transport whose receive ignores cancellation.
+        TransportMessage first = await _transport.ReceiveAsync(cancellationToken).AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (first.Kind == TransportMessageKind.Closed)
+        {
+            throw CloseCodes.ToException(SandboxId, first.CloseCode);
+        }
+
+        bool accepted;
+        try
+        {
+            accepted = ServerFrameReader.TryRead(first.Payload, ref _contiguousBuffer, out ServerFrame frame)
+                && frame.Type == FrameType.AuthOk
+                && (!frame.SandboxId.IsPresent || string.Equals(frame.SandboxId.GetString(), SandboxId, StringComparison.Ordinal));
+        }
+        finally
+        {
+            _transport.ReleaseMessage();
+        }
+
+        if (!accepted)
+        {
+            try
+            {
+                await _transport.CloseAsync(CloseCodes.Normal, "authentication failed", CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Best-effort close of a connection we are abandoning anyway.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            throw new SandboxUnauthorizedException($"Sandbox '{SandboxId}' rejected the WebSocket authentication token");
+        }
+    }
+
+    private async Task<int?> TryReadCloseCodeAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            TransportMessage message = await _transport.ReceiveAsync(timeout.Token).ConfigureAwait(false);
+            if (message.Kind == TransportMessageKind.Closed)
+            {
+                return message.CloseCode;
+            }
+
+            _transport.ReleaseMessage();
+        }
+#pragma warning disable CA1031 // Diagnostic read only: any failure means "no close code known".
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The receive loop: one long-running async method (its state machine is allocated once), parsing each message in
+    /// place and releasing it before the next receive. Steady-state output delivery allocates nothing.
+    /// </summary>
+    private async Task ReceiveLoopAsync()
+    {
+        int closeCode = CloseCodes.Abnormal;
+        try
+        {
+            while (true)
+            {
+                TransportMessage message = await _transport.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
+                if (message.Kind == TransportMessageKind.Closed)
+                {
+                    closeCode = message.CloseCode;
+                    break;
+                }
+
+                try
+                {
+                    Dispatch(message.Payload);
+                }
+                finally
+                {
+                    _transport.ReleaseMessage();
+                }
+            }
+        }
+#pragma warning disable CA1031 // Any transport failure ends the connection like an abnormal close (1006); the loop must not fault.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            closeCode = CloseCodes.Abnormal;
+        }
+
+        EndConnection(closeCode);
+        try
+        {
+            await _transport.DisposeAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Disposal failures of a dead connection are of no interest to anyone.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        if (_contiguousBuffer.Length != 0)
+        {
+            ArrayPool<byte>.Shared.Return(_contiguousBuffer);
+            _contiguousBuffer = [];
+        }
+
+        if (_unescapeBuffer.Length != 0)
+        {
+            ArrayPool<byte>.Shared.Return(_unescapeBuffer);
+            _unescapeBuffer = [];
+        }
+    }
+
+    /// <summary>Settles every pending operation once the connection is gone (see class remarks).</summary>
+    private void EndConnection(int closeCode)
+    {
+        PendingExec[] execs;
+        PendingFileOperation[] files;
+        PendingGet[] gets;
+        lock (_gate)
+        {
+            if (_settled)
+            {
+                return;
+            }
+
+            _settled = true;
+            _ended = true;
+            execs = [.. _execs.Values];
+            files = [.. _files.Values];
+            gets = [.. _gets.Values];
+            _execs.Clear();
+            _files.Clear();
+            _gets.Clear();
+        }
+
+        bool destroyed = _intentionalClose;
+        foreach (PendingExec exec in execs)
+        {
+            if (destroyed)
+            {
+                exec.ResolveDestroyed(_owner);
+            }
+            else
+            {
+                exec.Fail(ConnectionError(closeCode));
+            }
+        }
+
+        foreach (PendingFileOperation file in files)
+        {
+            if (destroyed)
+            {
+                file.ResolveDestroyed();
+            }
+            else
+            {
+                file.Fail(ConnectionError(closeCode));
+            }
+        }
+
+        foreach (PendingGet get in gets)
+        {
+            if (destroyed)
+            {
+                get.Completion.TrySetResult(new DetachedCommand(_owner, null, null, null, null, detached: true, destroyed: true, get.ExecId));
+            }
+            else
+            {
+                get.Completion.TrySetException(ConnectionError(closeCode));
+            }
+        }
+
+        _owner.OnSessionEnded(this);
+    }
+
+    private SandboxException ConnectionError(int closeCode)
+        => _closedByClient
+            ? new SandboxWebSocketException($"Sandbox '{SandboxId}' connection was closed by the client") { CloseCode = closeCode }
+            : CloseCodes.ToException(SandboxId, closeCode);
+
+    /// <summary>Marks (or unmarks, when the DELETE failed) the coming close as part of destroy: pending work then resolves.</summary>
+    public void SetIntentionalClose(bool intentional) => _intentionalClose = intentional;
+
+    /// <summary>Closes the connection (code 1000) and waits until every pending operation is settled.</summary>
+    public async Task CloseAsync(bool byClient)
+    {
+        _closedByClient = byClient && !_intentionalClose;
+        if (!_ended)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _transport.CloseAsync(CloseCodes.Normal, null, timeout.Token).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // The peer may already be gone (e.g. it closed during DELETE); settling below still happens.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+
+        // The loop normally ends on the close handshake; if the transport never reports it, settle pending work anyway.
+        if (await Task.WhenAny(_receiveLoop, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != _receiveLoop)
+        {
+            EndConnection(CloseCodes.Normal);
+        }
+
+        _builders.Dispose();
+    }
+}

@@ -1,0 +1,166 @@
+using System.Buffers;
+using System.Text;
+using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
+using AotSandbox.Transport;
+
+namespace AotSandbox.Tests.Sdk.Fakes;
+
+/// <summary>
+/// The client end of an in-memory connection: the test plays the server by enqueuing messages and reading what the
+/// client sent. Receiving is allocation-free (pre-sized queue + one reusable value-task source), so the allocation
+/// test can drive the real receive loop through it.
+/// </summary>
+internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<TransportMessage>
+{
+    private readonly Lock _gate = new();
+    private readonly Queue<ReadOnlyMemory<byte>> _inbound = new(capacity: 1 << 16);
+    private readonly Channel<string> _sent = Channel.CreateUnbounded<string>();
+    private ManualResetValueTaskSourceCore<TransportMessage> _waiter = new() { RunContinuationsAsynchronously = true };
+    private bool _waiting;
+    private int? _closeCode;
+
+    /// <summary>Called with each client frame (as text), synchronously inside SendTextAsync; may enqueue replies.</summary>
+    public Action<InMemoryTransport, string>? OnClientFrame { get; set; }
+
+    /// <summary>Every client frame sent so far, in order.</summary>
+    public List<string> Sent { get; } = [];
+
+    public int CloseRequestedCode { get; private set; }
+
+    /// <summary>Whether the receiver is parked in a pending ReceiveAsync (the queue ran dry).</summary>
+    public bool IsReceiverWaiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting;
+            }
+        }
+    }
+
+    public bool Disposed { get; private set; }
+
+    public void Enqueue(string json) => Enqueue(Encoding.UTF8.GetBytes(json));
+
+    public void Enqueue(ReadOnlyMemory<byte> message) => EnqueueMany([message]);
+
+    /// <summary>Enqueues several messages at once (one wake-up of the receive loop).</summary>
+    public void EnqueueMany(ReadOnlySpan<ReadOnlyMemory<byte>> messages)
+    {
+        bool wake = false;
+        TransportMessage first = default;
+        lock (_gate)
+        {
+            foreach (ReadOnlyMemory<byte> m in messages)
+            {
+                _inbound.Enqueue(m);
+            }
+
+            if (_waiting && _inbound.Count > 0)
+            {
+                _waiting = false;
+                wake = true;
+                first = new TransportMessage(TransportMessageKind.Text, new ReadOnlySequence<byte>(_inbound.Dequeue()));
+            }
+        }
+
+        if (wake)
+        {
+            _waiter.SetResult(first);
+        }
+    }
+
+    /// <summary>The server closes the connection with this code (after the messages already queued).</summary>
+    public void ServerClose(int code)
+    {
+        bool wake = false;
+        lock (_gate)
+        {
+            _closeCode ??= code;
+            if (_waiting && _inbound.Count == 0)
+            {
+                _waiting = false;
+                wake = true;
+            }
+        }
+
+        if (wake)
+        {
+            _waiter.SetResult(new TransportMessage(TransportMessageKind.Closed, default, code));
+        }
+    }
+
+    /// <summary>Waits for the next frame the client sends.</summary>
+    public async Task<string> NextSentAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
+        return await _sent.Reader.ReadAsync(cts.Token);
+    }
+
+    public ValueTask<TransportMessage> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_inbound.Count > 0)
+            {
+                return new ValueTask<TransportMessage>(new TransportMessage(TransportMessageKind.Text, new ReadOnlySequence<byte>(_inbound.Dequeue())));
+            }
+
+            if (_closeCode is { } code)
+            {
+                return new ValueTask<TransportMessage>(new TransportMessage(TransportMessageKind.Closed, default, code));
+            }
+
+            _waiter.Reset();
+            _waiting = true;
+            return new ValueTask<TransportMessage>(this, _waiter.Version);
+        }
+    }
+
+    public void ReleaseMessage()
+    {
+    }
+
+    public ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8Payload, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_closeCode is not null)
+            {
+                throw new InvalidOperationException("closed");
+            }
+        }
+
+        string text = Encoding.UTF8.GetString(utf8Payload.Span);
+        lock (Sent)
+        {
+            Sent.Add(text);
+        }
+
+        _sent.Writer.TryWrite(text);
+        OnClientFrame?.Invoke(this, text);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask CloseAsync(int closeCode, string? reason, CancellationToken cancellationToken)
+    {
+        CloseRequestedCode = closeCode;
+        ServerClose(closeCode); // the peer echoes the close
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Disposed = true;
+        return ValueTask.CompletedTask;
+    }
+
+    TransportMessage IValueTaskSource<TransportMessage>.GetResult(short token) => _waiter.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<TransportMessage>.GetStatus(short token) => _waiter.GetStatus(token);
+
+    void IValueTaskSource<TransportMessage>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _waiter.OnCompleted(continuation, state, token, flags);
+}

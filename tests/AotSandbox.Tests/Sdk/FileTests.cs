@@ -1,0 +1,151 @@
+using System.Text;
+using System.Text.Json;
+using AotSandbox.Tests.Sdk.Fakes;
+
+namespace AotSandbox.Tests.Sdk;
+
+/// <summary>File operations (PROTOCOL.md §3.8) including the opt-in <c>file.range</c> extension.</summary>
+public sealed class FileTests
+{
+    [Fact]
+    public async Task WriteReadList_RoundTrip()
+    {
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();
+        Task<WriteResult> write = sandbox.WriteFileAsync("hello.js", "const x = 1");
+        string frame = await transport.NextSentAsync();
+        string id = TestSandbox.ExecIdOf(frame);
+        Assert.Matches("^file-[0-9a-f]{24}$", id);
+        Assert.Equal($"{{\"type\":\"file.write\",\"execId\":\"{id}\",\"path\":\"hello.js\",\"content\":\"Y29uc3QgeCA9IDE=\",\"encoding\":\"base64\"}}", frame);
+        transport.Enqueue($"{{\"type\":\"file.writeResult\",\"execId\":\"{id}\",\"path\":\"/workspace/hello.js\",\"size\":11,\"ok\":true}}");
+        WriteResult result = await write;
+        Assert.Equal(("/workspace/hello.js", 11L, true), (result.Path, result.Size, result.Ok));
+
+        Task<string> read = sandbox.ReadFileAsync("hello.js");
+        id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"file.content\",\"execId\":\"{id}\",\"content\":\"Y29uc29sZS5sb2coImhpIik=\",\"encoding\":\"base64\"}}");
+        Assert.Equal("console.log(\"hi\")", await read);
+
+        Task<string> raw = sandbox.ReadFileAsync("plain.txt");
+        id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"file.content\",\"execId\":\"{id}\",\"content\":\"as-is \\u00e9\"}}");
+        Assert.Equal("as-is é", await raw);
+
+        Task<IReadOnlyList<FileEntry>> list = sandbox.ListFilesAsync(".");
+        id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"file.entries\",\"execId\":\"{id}\",\"entries\":[{{\"name\":\"hello.js\",\"type\":\"file\",\"size\":42}},{{\"name\":\"src\",\"type\":\"directory\"}}]}}");
+        IReadOnlyList<FileEntry> entries = await list;
+        Assert.Equal(["hello.js", "src"], entries.Select(e => e.Name));
+
+        Task<IReadOnlyList<FileEntry>> empty = sandbox.ListFilesAsync("e");
+        id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"file.entries\",\"execId\":\"{id}\"}}");
+        Assert.Empty(await empty);
+    }
+
+    [Fact]
+    public async Task ReadFile_EscapedSolidusInBase64_IsDecoded()
+    {
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();
+        Task<byte[]> read = sandbox.ReadFileBytesAsync("bin");
+        string id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"file.content\",\"execId\":\"{id}\",\"content\":\"AAEC\\/w==\",\"encoding\":\"base64\"}}");
+        Assert.Equal(new byte[] { 0, 1, 2, 255 }, await read);
+    }
+
+    [Fact]
+    public async Task ReadFile_InvalidUtf8_TellsToUseReadFileBytes()
+    {
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();
+        Task<string> read = sandbox.ReadFileAsync("bin");
+        string id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"file.content\",\"execId\":\"{id}\",\"content\":\"//79\",\"encoding\":\"base64\"}}");
+        var error = await Assert.ThrowsAsync<SandboxClientException>(() => read);
+        Assert.Contains("ReadFileBytesAsync", error.Message);
+    }
+
+    [Fact]
+    public async Task Write_NotOk_AndErrorFrame_AreClientErrors()
+    {
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();
+        Task<WriteResult> write = sandbox.WriteFileAsync("/ro/x", "x");
+        string id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"file.writeResult\",\"execId\":\"{id}\",\"path\":\"/ro/x\",\"ok\":false}}");
+        Assert.Equal("file.write failed for path '/ro/x'", (await Assert.ThrowsAsync<SandboxClientException>(() => write)).Message);
+
+        Task<string> read = sandbox.ReadFileAsync("missing");
+        id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"error\",\"execId\":\"{id}\",\"code\":\"ENOENT\",\"message\":\"no such file\"}}");
+        var error = await Assert.ThrowsAsync<SandboxClientException>(() => read);
+        Assert.Equal(("no such file", "ENOENT"), (error.Message, error.ErrorCode));
+    }
+
+    [Fact]
+    public async Task LargeWrite_WithoutFileRange_IsOneFrame_WithIt_OrderedChunksUnder1MiB()
+    {
+        byte[] content = new byte[1_200_000];
+        new Random(1).NextBytes(content);
+
+        (Sandbox plain, InMemoryTransport t1) = await TestSandbox.ConnectedAsync();
+        t1.OnClientFrame = AnswerWrites;
+        WriteResult one = await plain.WriteFileAsync("big", content);
+        Assert.Equal(2, t1.Sent.Count);
+        Assert.Equal(content.Length, one.Size);
+
+        (Sandbox ranged, InMemoryTransport t2) = await TestSandbox.ConnectedAsync([SandboxExtensionNames.FileRange]);
+        t2.OnClientFrame = AnswerWrites;
+        WriteResult chunked = await ranged.WriteFileAsync("big", content);
+        Assert.Equal(content.Length, chunked.Size);
+        List<string> writes = t2.Sent.Skip(1).ToList();
+        Assert.Equal(3, writes.Count);
+        var reassembled = new List<byte>();
+        long? expectedOffset = null;
+        foreach (string w in writes)
+        {
+            Assert.True(Encoding.UTF8.GetByteCount(w) < 1024 * 1024);
+            using var doc = JsonDocument.Parse(w);
+            long? offset = doc.RootElement.TryGetProperty("offset", out JsonElement o) ? o.GetInt64() : null;
+            Assert.Equal(expectedOffset, offset);
+            byte[] part = Convert.FromBase64String(doc.RootElement.GetProperty("content").GetString()!);
+            reassembled.AddRange(part);
+            expectedOffset = reassembled.Count;
+        }
+
+        Assert.Equal(content, reassembled.ToArray());
+    }
+
+    [Fact]
+    public async Task LargeRead_WithFileRange_FetchesRangesUntilEof()
+    {
+        byte[] content = new byte[1_100_000];
+        new Random(2).NextBytes(content);
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync([SandboxExtensionNames.FileRange]);
+        transport.OnClientFrame = (t, frame) =>
+        {
+            using var doc = JsonDocument.Parse(frame);
+            if (doc.RootElement.GetProperty("type").GetString() != "file.read")
+            {
+                return;
+            }
+
+            long offset = doc.RootElement.GetProperty("offset").GetInt64();
+            int length = doc.RootElement.GetProperty("length").GetInt32();
+            int n = (int)Math.Min(length, content.Length - offset);
+            bool eof = offset + n >= content.Length;
+            string b64 = Convert.ToBase64String(content, (int)offset, n);
+            t.Enqueue($"{{\"type\":\"file.content\",\"execId\":\"{doc.RootElement.GetProperty("execId").GetString()}\",\"content\":\"{b64}\",\"encoding\":\"base64\",\"offset\":{offset},\"size\":{content.Length},\"eof\":{(eof ? "true" : "false")}}}");
+        };
+        byte[] read = await sandbox.ReadFileBytesAsync("big");
+        Assert.Equal(content, read);
+        Assert.Equal(4, transport.Sent.Count); // auth + 3 ranges
+    }
+
+    private static void AnswerWrites(InMemoryTransport t, string frame)
+    {
+        using var doc = JsonDocument.Parse(frame);
+        if (doc.RootElement.GetProperty("type").GetString() == "file.write")
+        {
+            int size = Convert.FromBase64String(doc.RootElement.GetProperty("content").GetString()!).Length;
+            t.Enqueue($"{{\"type\":\"file.writeResult\",\"execId\":\"{doc.RootElement.GetProperty("execId").GetString()}\",\"path\":\"big\",\"size\":{size},\"ok\":true}}");
+        }
+    }
+}

@@ -90,6 +90,12 @@ public sealed partial class Sandbox : IAsyncDisposable
     public IReadOnlyCollection<string> Extensions => _extensionsView;
 
     /// <summary>
+    /// The data-plane token from create (null for instances from <see cref="GetAsync"/>). A secret: whoever holds it can
+    /// run commands in the sandbox. Keep it to reconnect later with <see cref="AttachAsync"/>.
+    /// </summary>
+    public string? SessionToken => _token;
+
+    /// <summary>
     /// Creates a sandbox and connects its data-plane session. Credentials come from <paramref name="options"/> or the
     /// Runtime environment variables. If the sandbox is created but the connection fails, it is deleted (best effort)
     /// before the connection error is thrown, since no instance reaches the caller.
@@ -153,6 +159,33 @@ public sealed partial class Sandbox : IAsyncDisposable
     /// The caller never receives an instance when connecting fails, so it could neither use nor destroy the sandbox that
     /// was just created: delete it (best effort) instead of leaving it running until its idle timeout.
     /// </summary>
+    /// <summary>
+    /// Opens a new data-plane session to an existing sandbox with the session token its creator kept
+    /// (<see cref="SessionToken"/>): the way to reach a sandbox from another process or after a dropped connection,
+    /// e.g. to re-attach to a detached command with <see cref="GetCommandAsync(string, GetCommandOptions?, CancellationToken)"/>.
+    /// Reads the sandbox's state first (a GET), then connects and authenticates.
+    /// </summary>
+    /// <param name="sandboxId">The sandbox id.</param>
+    /// <param name="sessionToken">The token returned when the sandbox was created.</param>
+    /// <param name="options">Credentials and connection settings; unset values come from the environment.</param>
+    /// <param name="cancellationToken">Cancels the request and the connect.</param>
+    /// <returns>A connected sandbox.</returns>
+    /// <exception cref="SandboxInitializationException">Credentials are missing.</exception>
+    /// <exception cref="SandboxNotFoundException">No such sandbox.</exception>
+    /// <exception cref="SandboxUnauthorizedException">The token was refused.</exception>
+    public static async Task<Sandbox> AttachAsync(string sandboxId, string sessionToken, SandboxConnectionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sandboxId);
+        ArgumentException.ThrowIfNullOrEmpty(sessionToken);
+        options ??= new SandboxConnectionOptions();
+        SandboxCredentials credentials = SandboxCredentials.Resolve(options);
+        string baseUrl = string.IsNullOrEmpty(options.ManagementEndpoint) ? credentials.ApiHost : HostNormalizer.Normalize(options.ManagementEndpoint);
+        SandboxResponse response = await SandboxRestClient.GetAsync(options, credentials, baseUrl, sandboxId, cancellationToken).ConfigureAwait(false);
+        Sandbox sandbox = FromResponse(options, credentials, response, string.IsNullOrEmpty(response.SandboxId) ? sandboxId : response.SandboxId, sessionToken);
+        await sandbox.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return sandbox;
+    }
+
     private static async Task DestroyOrphanAsync(Sandbox sandbox)
     {
         try

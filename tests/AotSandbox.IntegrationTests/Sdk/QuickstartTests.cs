@@ -1,0 +1,18 @@
+namespace AotSandbox.IntegrationTests.Sdk;
+
+/// <summary>The seed README's quickstart, in C#, against real sandboxes.</summary>
+[Collection(SdkEmulatorCollection.Name)]
+public sealed class QuickstartTests(SdkEmulatorFixture emulator)
+{
+    [Fact]
+    public async Task Quickstart_CreateExecDestroy_ReturnsPythonVersion()
+    {
+        Sandbox sandbox = await Sandbox.CreateAsync(emulator.Create("my-sandbox"));
+        ExecResult result = await sandbox.Exec("python --version", new ExecOptions { Timeout = TimeSpan.FromSeconds(10) });
+        SandboxDestroyResult destroyed = await sandbox.DestroyAsync();
+
+        Assert.StartsWith("Python 3.", result.Stdout.Trim() + result.Stderr.Trim(), StringComparison.Ordinal);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("destroyed", destroyed.Status);
+    }
+}

@@ -112,6 +112,8 @@ internal sealed class NetworkLab : IAsyncDisposable
         Sockets.Dispose();
         foreach (string ns in _namespaces)
         {
+            // Processes this test started inside its namespaces (servers, clients) end with them.
+            await Sh($"ip netns pids {ns} | xargs -r kill -9", check: false);
             await Sh($"ip netns del {ns}", check: false);
             try { Directory.Delete("/etc/netns/" + ns, recursive: true); } catch (DirectoryNotFoundException) { }
         }

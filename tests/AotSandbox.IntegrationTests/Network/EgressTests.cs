@@ -159,6 +159,18 @@ public sealed class EgressTests : IAsyncLifetime
             print('reached', ok)
             """);
         Assert.Equal("reached []", probe.Out.Trim());
+        // Nor can sandbox code take over the proxy's or resolver's in-namespace ports.
+        var steal = await a.PythonAsync("""
+            import socket
+            for addr, port, typ in [('127.0.0.1', 15001, socket.SOCK_STREAM), ('0.0.0.0', 15001, socket.SOCK_STREAM), ('127.0.0.1', 53, socket.SOCK_DGRAM), ('0.0.0.0', 53, socket.SOCK_STREAM)]:
+                s = socket.socket(socket.AF_INET, typ)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                try:
+                    s.bind((addr, port)); print('bound', addr, port)
+                except Exception as e:
+                    print('refused', type(e).__name__)
+            """);
+        Assert.DoesNotContain("bound", steal.Out, StringComparison.Ordinal);
         var bResult = await bListener;
         Assert.DoesNotContain("B-ACCEPTED", bResult.Out, StringComparison.Ordinal);
     }

@@ -95,6 +95,7 @@ internal sealed class RecordingServer : IAsyncDisposable
                     Requests.Enqueue($"{start[0]} {(start.Length > 1 ? start[1] : "")} {host}");
                     string body = $"ok {(start.Length > 1 ? start[1] : "")}\n";
                     await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nContent-Type: text/plain\r\n\r\n{body}"), timeout.Token);
+                    if (lines.Skip(1).Any(l => l.Equals("connection: close", StringComparison.OrdinalIgnoreCase))) return;
                 }
             }
             catch (Exception)

@@ -13,3 +13,6 @@ internal sealed record SandboxNetworkAttachment(
 
 /// <summary>A host file to bind read-only into the sandbox.</summary>
 internal sealed record SandboxNetworkFile(string HostPath, string SandboxPath);
+
+/// <summary>The sandbox-independent part of the network setup: inject before the sandbox starts.</summary>
+internal sealed record SandboxNetworkSetup(IReadOnlyDictionary<string, string> Environment, IReadOnlyList<SandboxNetworkFile> Files);

@@ -38,6 +38,31 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
     /// <summary>Host path of the trust bundle (emulator CA + host roots).</summary>
     public string CaBundlePath => Path.Combine(_options.StateDirectory, "ca-bundle.pem");
 
+    /// <summary>Host path of the resolv.conf every sandbox gets (the resolver inside each sandbox is 127.0.0.1:53).</summary>
+    public string ResolvConfPath => Path.Combine(_options.StateDirectory, "resolv.conf");
+
+    /// <summary>
+    /// What every sandbox needs from the network layer, known as soon as the service started and the same for all
+    /// sandboxes, so the runtime can put it into the sandbox spec before the sandbox starts: CA trust variables and
+    /// the read-only files to bind (trust bundle over the distro bundle path too, resolv.conf).
+    /// </summary>
+    public SandboxNetworkSetup SandboxSetup
+    {
+        get
+        {
+            if (_ca is null) throw new InvalidOperationException("SandboxNetworkService not started");
+            var env = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string name in (string[])["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "CARGO_HTTP_CAINFO", "PIP_CERT"])
+                env[name] = SandboxCaBundlePath;
+            return new SandboxNetworkSetup(env,
+            [
+                new SandboxNetworkFile(CaBundlePath, SandboxCaBundlePath),
+                new SandboxNetworkFile(CaBundlePath, "/etc/ssl/certs/ca-certificates.crt"),
+                new SandboxNetworkFile(ResolvConfPath, "/etc/resolv.conf"),
+            ]);
+        }
+    }
+
     /// <summary>The emulator CA certificate (public), PEM.</summary>
     public string CaCertificatePem => (_ca ?? throw new InvalidOperationException("not started")).CertificatePem;
 
@@ -47,6 +72,7 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
         Directory.CreateDirectory(_options.StateDirectory);
         _ca = new EmulatorCertificateAuthority();
         _ca.WriteBundle(CaBundlePath);
+        WriteReadable(ResolvConfPath, "nameserver 127.0.0.1\noptions attempts:2 timeout:2\n");
         _verifier = new UpstreamCertificateVerifier(_options.EgressTrustCaFiles);
         if (_options.EgressUpstreamNetns is string path) _upstreamNetns = NetnsSocketFactory.OpenNamespace(path);
         _dialer = new UpstreamDialer(_options, _sockets, _upstreamNetns);
@@ -70,7 +96,10 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
             throw new ArgumentException("sandbox id must be 1..64 of [A-Za-z0-9_-]", nameof(sandboxId));
         if (ports.Any(p => p is < 1 or > 65535)) throw new ArgumentException("ports must be 1..65535", nameof(ports));
 
+        if (_sandboxes.ContainsKey(sandboxId)) throw new InvalidOperationException($"sandbox {sandboxId} is already attached");
+
         await NetnsFirewall.ApplyAsync(netnsPath, cancellationToken).ConfigureAwait(false);
+        var tokens = new List<string>();
         var sandbox = new AttachedSandbox(sandboxId, NetnsSocketFactory.OpenNamespace(netnsPath), policy);
         try
         {
@@ -87,34 +116,22 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
             var dns = new SandboxDnsServer(dnsUdp, dnsTcp, () => sandbox.Policy, sandbox.Addresses);
             sandbox.Loops = Task.WhenAll(proxy.RunAsync(sandbox.Stopping.Token), dns.RunAsync(sandbox.Stopping.Token));
 
-            string dir = Path.Combine(_options.StateDirectory, "sandboxes", sandboxId);
-            Directory.CreateDirectory(dir);
-            string resolvConf = Path.Combine(dir, "resolv.conf");
-            await File.WriteAllTextAsync(resolvConf, "nameserver 127.0.0.1\noptions attempts:2 timeout:2\n", cancellationToken).ConfigureAwait(false);
-
             var urls = new Dictionary<int, string>();
             foreach (int port in ports.Distinct())
             {
                 string token = PreviewProxy.NewToken();
                 _preview.Add(token, new PreviewTarget(sandboxId, sandbox.Netns, port));
+                tokens.Add(token);
                 urls[port] = string.Create(CultureInfo.InvariantCulture, $"http://{PreviewHost.Label(port, token)}.{PreviewHost.Domain}:{PreviewEndpoint.Port}");
             }
 
             if (!_sandboxes.TryAdd(sandboxId, sandbox)) throw new InvalidOperationException($"sandbox {sandboxId} is already attached");
-            var env = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (string name in (string[])["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "CARGO_HTTP_CAINFO", "PIP_CERT"])
-                env[name] = SandboxCaBundlePath;
-            return new SandboxNetworkAttachment(sandboxId, env,
-                [
-                    new SandboxNetworkFile(CaBundlePath, SandboxCaBundlePath),
-                    new SandboxNetworkFile(CaBundlePath, "/etc/ssl/certs/ca-certificates.crt"),
-                    new SandboxNetworkFile(resolvConf, "/etc/resolv.conf"),
-                ],
-                urls);
+            SandboxNetworkSetup setup = SandboxSetup;
+            return new SandboxNetworkAttachment(sandboxId, setup.Environment, setup.Files, urls);
         }
         catch
         {
-            _preview.RemoveSandbox(sandboxId);
+            foreach (string token in tokens) _preview.Remove(token);
             await sandbox.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -131,8 +148,6 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
     {
         _preview?.RemoveSandbox(sandboxId);
         if (_sandboxes.TryRemove(sandboxId, out AttachedSandbox? sandbox)) await sandbox.DisposeAsync().ConfigureAwait(false);
-        try { Directory.Delete(Path.Combine(_options.StateDirectory, "sandboxes", sandboxId), recursive: true); }
-        catch (DirectoryNotFoundException) { }
     }
 
     /// <inheritdoc/>
@@ -146,6 +161,12 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
         _upstreamNetns?.Dispose();
         _ca?.Dispose();
         _stopping.Dispose();
+    }
+
+    private static void WriteReadable(string path, string content)
+    {
+        File.WriteAllText(path, content);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
     }
 
     private sealed class AttachedSandbox(string id, SafeFileHandle netns, EgressPolicy policy) : IAsyncDisposable

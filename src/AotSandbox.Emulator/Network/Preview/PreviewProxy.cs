@@ -32,6 +32,12 @@ internal sealed class PreviewProxy(Socket listener, NetnsSocketFactory sockets)
         lock (_lock) _routes.Add(token, target);
     }
 
+    /// <summary>Withdraws one route.</summary>
+    public void Remove(string token)
+    {
+        lock (_lock) _routes.Remove(token);
+    }
+
     /// <summary>Withdraws every route of a sandbox.</summary>
     public void RemoveSandbox(string sandboxId)
     {

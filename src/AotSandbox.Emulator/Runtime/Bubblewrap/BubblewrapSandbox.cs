@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace AotSandbox.Emulator.Runtime.Bubblewrap;
+
+/// <summary>
+/// One running sandbox and every host resource it holds: pool uid, cgroups, network namespace, state directory,
+/// the launcher process and the agent channel. Teardown releases all of them and is idempotent.
+/// </summary>
+internal sealed class BubblewrapSandbox : ISandboxInstance
+{
+    private const int StderrKeepBytes = 4096;
+
+    private readonly BubblewrapRuntimeOptions _options;
+    private readonly SandboxSpec _spec;
+    private readonly UidPool _uids;
+    private readonly Action<BubblewrapSandbox> _onDisposed;
+    private readonly CgroupSet _cgroups;
+    private readonly StateDirectory _state;
+    private readonly string _netnsName;
+    private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly StringBuilder _stderr = new();
+    private readonly SemaphoreSlim _teardown = new(1, 1);
+    private Process? _launcher;
+    private AgentChannel? _channel;
+    private SandboxFiles? _files;
+    private bool _disposed;
+
+    public BubblewrapSandbox(BubblewrapRuntimeOptions options, SandboxSpec spec, UidPool uids, int uid, Action<BubblewrapSandbox> onDisposed)
+    {
+        _options = options;
+        _spec = spec;
+        _uids = uids;
+        _onDisposed = onDisposed;
+        Uid = uid;
+        _cgroups = new CgroupSet(options.CgroupRoot, options.CgroupParent, spec.Id);
+        _state = new StateDirectory(options.StateRoot, spec.Id);
+        _netnsName = options.NetnsPrefix + spec.Id;
+        NetworkNamespacePath = NetworkNamespace.PathOf(_netnsName);
+    }
+
+    public string Id => _spec.Id;
+
+    /// <summary>The host uid (and gid) the sandbox runs as.</summary>
+    public int Uid { get; }
+
+    public string NetworkNamespacePath { get; }
+
+    public Task Terminated => _terminated.Task;
+
+    /// <summary>Creates the host resources, starts bwrap through the launcher and waits for the agent's first pong.</summary>
+    public async Task StartAsync(string agentHostPath, CancellationToken cancellationToken)
+    {
+        _state.Create();
+        _cgroups.Create(_spec.Limits);
+        await NetworkNamespace.CreateAsync(_options.IpPath, _netnsName, cancellationToken).ConfigureAwait(false);
+
+        var startInfo = new ProcessStartInfo(agentHostPath)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var uid = Uid.ToString(CultureInfo.InvariantCulture);
+        startInfo.ArgumentList.Add("launch");
+        startInfo.ArgumentList.Add(NetworkNamespacePath);
+        startInfo.ArgumentList.Add(uid);
+        startInfo.ArgumentList.Add(uid);
+        foreach (var procs in _cgroups.ProcsFiles)
+            startInfo.ArgumentList.Add(procs);
+        startInfo.ArgumentList.Add("--");
+        foreach (var argument in BwrapArguments.Build(_options.BwrapPath, agentHostPath, _state, _spec, _options.HomeBytes))
+            startInfo.ArgumentList.Add(argument);
+        _launcher = Process.Start(startInfo) ?? throw new SandboxRuntimeException("could not start the sandbox launcher");
+        _ = CollectStderrAsync(_launcher.StandardError);
+        _channel = new AgentChannel(_launcher.StandardInput.BaseStream, _launcher.StandardOutput.BaseStream, Log);
+        _files = new SandboxFiles(_channel);
+        _ = WatchAsync(_channel);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.StartTimeout);
+        try
+        {
+            await _channel.RequestAsync(new PingRequest(), AgentWire.Ping, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, timeout.Token).ConfigureAwait(false);
+        }
+        catch (SandboxRuntimeException e)
+        {
+            throw new SandboxRuntimeException($"sandbox {Id} failed to start: {StderrText()}", e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new SandboxRuntimeException($"sandbox {Id} did not answer within {_options.StartTimeout.TotalSeconds:0} s: {StderrText()}", e);
+        }
+    }
+
+    public async ValueTask<SandboxProcess> SpawnAsync(string command, IProcessSink sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(sink);
+        var channel = Channel;
+        var id = channel.NextId();
+        var process = new BubblewrapProcess(channel, id, sink);
+        channel.Register(id, process);
+        await process.SpawnAsync(command, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await process.Spawned.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The command may already run: do not leave an exec nobody owns.
+            await process.SignalTreeAsync(NativeMethods.SIGKILL, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        return process;
+    }
+
+    public ValueTask<FileReadResult> ReadFileAsync(string path, long offset, int count, CancellationToken cancellationToken) =>
+        Files.ReadAsync(path, offset, count, cancellationToken);
+
+    public ValueTask<long> WriteFileAsync(string path, ReadOnlyMemory<byte> content, long offset, bool truncate, CancellationToken cancellationToken) =>
+        Files.WriteAsync(path, content, offset, truncate, cancellationToken);
+
+    public ValueTask<IReadOnlyList<SandboxFileEntry>> ListFilesAsync(string path, CancellationToken cancellationToken) =>
+        Files.ListAsync(path, cancellationToken);
+
+    /// <summary>
+    /// Kills the sandbox's init from the host (the kernel then kills its whole pid namespace), kills anything left
+    /// in its cgroups, and removes cgroups, network namespace and state directory. The uid returns to the pool
+    /// only when no process of it can remain.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _teardown.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            if (_launcher is not null)
+            {
+                KillInit(_launcher);
+                if (_channel is not null)
+                    await Task.WhenAny(_channel.Completion, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+                using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    await _launcher.WaitForExitAsync(exited.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // bwrap did not follow its child: the cgroup kill below ends it.
+                }
+            }
+            var empty = await _cgroups.KillAllAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            for (var attempt = 0; attempt < 50 && !_cgroups.TryRemove(); attempt++)
+                await Task.Delay(10).ConfigureAwait(false);
+            await NetworkNamespace.DeleteAsync(_options.IpPath, _netnsName).ConfigureAwait(false);
+            _state.Delete();
+            _launcher?.Dispose();
+            if (empty)
+                _uids.Return(Uid); // otherwise the uid stays retired: a survivor could meet the next sandbox
+            _terminated.TrySetResult();
+            _onDisposed(this);
+        }
+        finally
+        {
+            _teardown.Release();
+        }
+    }
+
+    private AgentChannel Channel => _channel ?? throw new InvalidOperationException("the sandbox is not started");
+
+    private SandboxFiles Files => _files ?? throw new InvalidOperationException("the sandbox is not started");
+
+    /// <summary>
+    /// SIGKILL for the sandbox's PID 1 (bwrap's child). bwrap itself is left alive so it reaps its child and exits:
+    /// killing it too would orphan the dead init to a process that never reaps it (a zombie of a pool uid).
+    /// </summary>
+    private static void KillInit(Process launcher)
+    {
+        try
+        {
+            var pid = launcher.Id;
+            var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children");
+            foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                _ = NativeMethods.Kill(int.Parse(child, CultureInfo.InvariantCulture), NativeMethods.SIGKILL);
+        }
+        catch (IOException)
+        {
+            // bwrap already exited.
+        }
+        catch (InvalidOperationException)
+        {
+            // The launcher never started.
+        }
+    }
+
+    /// <summary>When the agent ends on its own (crash, OOM, killed from outside), the sandbox is torn down.</summary>
+    private async Task WatchAsync(AgentChannel channel)
+    {
+        await channel.Completion.ConfigureAwait(false);
+        _terminated.TrySetResult();
+        if (!_disposed)
+            await DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task CollectStderrAsync(StreamReader stderr)
+    {
+        try
+        {
+            string? line;
+            while ((line = await stderr.ReadLineAsync().ConfigureAwait(false)) is not null)
+            {
+                lock (_stderr)
+                {
+                    if (_stderr.Length < StderrKeepBytes)
+                        _stderr.AppendLine(line);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private string StderrText()
+    {
+        lock (_stderr)
+            return _stderr.Length == 0 ? "no diagnostics" : _stderr.ToString().Trim().ReplaceLineEndings(" ");
+    }
+
+    private void Log(string message)
+    {
+        lock (_stderr)
+        {
+            if (_stderr.Length < StderrKeepBytes)
+                _stderr.AppendLine(message);
+        }
+    }
+}

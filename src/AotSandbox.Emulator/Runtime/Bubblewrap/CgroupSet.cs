@@ -1,0 +1,128 @@
+using System.Globalization;
+
+namespace AotSandbox.Emulator.Runtime.Bubblewrap;
+
+/// <summary>
+/// The cgroup v1 directories of one sandbox (<c>{memory,pids,cpu}/&lt;parent&gt;/&lt;id&gt;</c>): limits, the
+/// membership files the launcher joins before bwrap starts, and teardown (kill every member, then rmdir).
+/// </summary>
+internal sealed class CgroupSet
+{
+    public static readonly string[] Controllers = ["memory", "pids", "cpu"];
+
+    private const int CpuPeriodMicros = 100_000;
+
+    private readonly string[] _directories;
+
+    public CgroupSet(string root, string parent, string id)
+    {
+        _directories = new string[Controllers.Length];
+        for (var i = 0; i < Controllers.Length; i++)
+            _directories[i] = Path.Combine(root, Controllers[i], parent, id);
+    }
+
+    /// <summary>The <c>cgroup.procs</c> files, one per controller, in <see cref="Controllers"/> order.</summary>
+    public IEnumerable<string> ProcsFiles => _directories.Select(d => Path.Combine(d, "cgroup.procs"));
+
+    public void Create(SandboxLimits limits)
+    {
+        foreach (var directory in _directories)
+            Directory.CreateDirectory(directory);
+        var memory = _directories[0];
+        // tmpfs pages (workspace, /tmp) are charged here too, so this also bounds what disk fill can take.
+        Write(memory, "memory.limit_in_bytes", limits.MemoryBytes);
+        // Same value for memory+swap: the sandbox cannot escape the limit by swapping (when swap accounting is on).
+        if (File.Exists(Path.Combine(memory, "memory.memsw.limit_in_bytes")))
+            Write(memory, "memory.memsw.limit_in_bytes", limits.MemoryBytes);
+        Write(_directories[1], "pids.max", limits.MaxPids);
+        if (limits.CpuMillis > 0)
+        {
+            Write(_directories[2], "cpu.cfs_period_us", CpuPeriodMicros);
+            Write(_directories[2], "cpu.cfs_quota_us", Math.Max(1000L, (long)limits.CpuMillis * CpuPeriodMicros / 1000));
+            Write(_directories[2], "cpu.shares", Math.Max(2L, (long)limits.CpuMillis * 1024 / 1000));
+        }
+    }
+
+    /// <summary>SIGKILLs every member until all cgroups are empty (members may fork while being killed).</summary>
+    public Task<bool> KillAllAsync(TimeSpan timeout) => KillAllAsync(_directories, timeout);
+
+    /// <summary>Removes the directories; returns false if one is still busy.</summary>
+    public bool TryRemove() => TryRemove(_directories);
+
+    /// <summary>Kills and removes every sandbox cgroup under the parent (leftovers of a crashed run).</summary>
+    public static async Task SweepAsync(string root, string parent)
+    {
+        foreach (var controller in Controllers)
+        {
+            var parentDirectory = Path.Combine(root, controller, parent);
+            if (!Directory.Exists(parentDirectory))
+                continue;
+            foreach (var directory in Directory.GetDirectories(parentDirectory))
+            {
+                await KillAllAsync([directory], TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                TryRemove([directory]);
+            }
+        }
+    }
+
+    private static async Task<bool> KillAllAsync(string[] directories, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var found = 0;
+            foreach (var directory in directories)
+            {
+                foreach (var pid in ReadMembers(directory))
+                {
+                    found++;
+                    _ = NativeMethods.Kill(pid, NativeMethods.SIGKILL);
+                }
+            }
+            if (found == 0)
+                return true;
+            if (DateTime.UtcNow > deadline)
+                return false;
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+    }
+
+    private static bool TryRemove(string[] directories)
+    {
+        var removed = true;
+        foreach (var directory in directories)
+        {
+            try
+            {
+                if (Directory.Exists(directory))
+                    Directory.Delete(directory);
+            }
+            catch (IOException)
+            {
+                removed = false;
+            }
+        }
+        return removed;
+    }
+
+    private static List<int> ReadMembers(string directory)
+    {
+        var members = new List<int>();
+        try
+        {
+            foreach (var line in File.ReadAllLines(Path.Combine(directory, "cgroup.procs")))
+            {
+                if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                    members.Add(pid);
+            }
+        }
+        catch (IOException)
+        {
+            // The directory is gone: nothing left to kill.
+        }
+        return members;
+    }
+
+    private static void Write(string directory, string file, long value) =>
+        File.WriteAllText(Path.Combine(directory, file), value.ToString(CultureInfo.InvariantCulture));
+}

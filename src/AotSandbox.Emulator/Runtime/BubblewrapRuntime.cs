@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+using AotSandbox.Emulator.Runtime.Bubblewrap;
+
+namespace AotSandbox.Emulator.Runtime;
+
+/// <summary>
+/// Runs real sandboxes on this machine: bubblewrap (user, pid, ipc, uts, cgroup and mount namespaces), a host-owned
+/// network namespace, cgroup v1 limits, one host uid per sandbox, and the in-sandbox agent as PID 1.
+/// </summary>
+internal sealed partial class BubblewrapRuntime : ISandboxRuntime
+{
+    private readonly BubblewrapRuntimeOptions _options;
+    private readonly UidPool _uids;
+    private readonly Lock _gate = new();
+    private readonly HashSet<BubblewrapSandbox> _live = [];
+    private readonly SemaphoreSlim _agentInstall = new(1, 1);
+    private string? _installedAgent;
+
+    /// <param name="options">Host settings; null for the defaults (state under /run/aotsandbox, uids from 200001).</param>
+    public BubblewrapRuntime(BubblewrapRuntimeOptions? options = null)
+    {
+        _options = options ?? new BubblewrapRuntimeOptions();
+        _uids = new UidPool(_options.UidBase, _options.UidCount);
+    }
+
+    /// <summary>The uid range sandboxes run as (for leak checks and operators).</summary>
+    internal UidPool Uids => _uids;
+
+    internal BubblewrapRuntimeOptions Options => _options;
+
+    public void CheckPrerequisites() => Prerequisites.Check(_options);
+
+    public Task SweepLeftoversAsync(CancellationToken cancellationToken) =>
+        LeftoverSweeper.SweepAsync(_options, _uids, Snapshot(), cancellationToken);
+
+    public async Task<ISandboxInstance> StartAsync(SandboxSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!SafeId().IsMatch(spec.Id))
+            throw new SandboxRuntimeException($"invalid sandbox id '{spec.Id}': use 1-64 characters of [A-Za-z0-9_-]");
+        var agent = await InstallAgentAsync(cancellationToken).ConfigureAwait(false);
+        var sandbox = new BubblewrapSandbox(_options, spec, _uids, _uids.Rent(), Forget);
+        lock (_gate)
+            _live.Add(sandbox);
+        try
+        {
+            await sandbox.StartAsync(agent, cancellationToken).ConfigureAwait(false);
+            return sandbox;
+        }
+        catch
+        {
+            await sandbox.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Tears down every sandbox this runtime started.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var sandbox in Snapshot())
+            await sandbox.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private BubblewrapSandbox[] Snapshot()
+    {
+        lock (_gate)
+            return [.. _live];
+    }
+
+    private void Forget(BubblewrapSandbox sandbox)
+    {
+        lock (_gate)
+            _live.Remove(sandbox);
+    }
+
+    /// <summary>
+    /// Copies the agent to a root-owned, read-only path under the state root: bwrap (running as the pool uid) must be
+    /// able to bind it, and the binary the sandbox runs must not sit where a non-root user could replace it.
+    /// </summary>
+    private async Task<string> InstallAgentAsync(CancellationToken cancellationToken)
+    {
+        if (_installedAgent is { } installed)
+            return installed;
+        if (OperatingSystem.IsWindows())
+            throw new PlatformNotSupportedException();
+        await _agentInstall.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_installedAgent is not null)
+                return _installedAgent;
+            const UnixFileMode ReadExecute = UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead
+                | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+            var bin = Path.Combine(_options.StateRoot, "bin");
+            Directory.CreateDirectory(_options.StateRoot, ReadExecute | UnixFileMode.UserWrite);
+            Directory.CreateDirectory(bin, ReadExecute | UnixFileMode.UserWrite);
+            var target = Path.Combine(bin, "aotsandbox-agent");
+            var temporary = target + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            File.Copy(_options.AgentPath, temporary, overwrite: true);
+            File.SetUnixFileMode(temporary, ReadExecute);
+            File.Move(temporary, target, overwrite: true); // atomic: sandboxes starting elsewhere never see half a file
+            _installedAgent = target;
+            return target;
+        }
+        finally
+        {
+            _agentInstall.Release();
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    private static partial Regex SafeId();
+}

@@ -1,0 +1,41 @@
+namespace AotSandbox.Emulator.Runtime;
+
+/// <summary>Host-level settings of <see cref="BubblewrapRuntime"/>. The defaults suit a dedicated Debian 12 machine.</summary>
+internal sealed record BubblewrapRuntimeOptions
+{
+    /// <summary>Root of per-sandbox state (generated /etc, the read-only agent copy). Must be on a root-owned path.</summary>
+    public string StateRoot { get; init; } = "/run/aotsandbox";
+
+    /// <summary>The agent binary built beside the assembly; copied into <see cref="StateRoot"/> before use.</summary>
+    public string AgentPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "aotsandbox-agent");
+
+    /// <summary>First host uid/gid of the pool; sandbox n runs as <c>UidBase + n</c> (n ≥ 1).</summary>
+    public int UidBase { get; init; } = 200000;
+
+    /// <summary>How many sandboxes can be live at once (size of the uid pool).</summary>
+    public int UidCount { get; init; } = 1024;
+
+    /// <summary>cgroup v1 mount root; the runtime uses <c>&lt;root&gt;/{memory,pids,cpu}/&lt;CgroupParent&gt;/&lt;id&gt;</c>.</summary>
+    public string CgroupRoot { get; init; } = "/sys/fs/cgroup";
+
+    /// <summary>Name of the parent cgroup that holds every sandbox's cgroup.</summary>
+    public string CgroupParent { get; init; } = "aotsandbox";
+
+    /// <summary>Prefix of network namespace names (<c>ip netns</c>); the sweep removes every namespace with it.</summary>
+    public string NetnsPrefix { get; init; } = "aotsb-";
+
+    /// <summary>Size cap of the sandbox user's home tmpfs.</summary>
+    public long HomeBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How long <c>StartAsync</c> waits for the agent's first answer.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Executables used on the host.</summary>
+    public string BwrapPath { get; init; } = "/usr/bin/bwrap";
+
+    /// <summary><c>ip</c> from iproute2 (network namespaces).</summary>
+    public string IpPath { get; init; } = "/usr/sbin/ip";
+
+    /// <summary><c>nft</c>, required by the networking layer that shares these namespaces.</summary>
+    public string NftPath { get; init; } = "/usr/sbin/nft";
+}

@@ -1,0 +1,99 @@
+/* Shared declarations of the in-sandbox agent (PID 1 of every sandbox). See PROTOCOL.md for the wire format. */
+#ifndef AOTSANDBOX_AGENT_H
+#define AOTSANDBOX_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Wire limits. A frame is u32 length (of type+id+payload), u8 type, u32 id, payload. */
+#define FRAME_HEADER 9u
+#define MAX_PAYLOAD (1024u * 1024u + 64u)
+#define MAX_OUTPUT_CHUNK (64u * 1024u)
+#define MAX_FILE_CHUNK (1024u * 1024u)
+#define MAX_PATH_BYTES 4096u
+
+/* Output towards the host: command pipes are read only while less than this is queued (backpressure). */
+#define OUT_SOFT_LIMIT (1024u * 1024u)
+/* Requests are read only while less than this is queued, so a host that stops reading cannot grow us unbounded. */
+#define OUT_REQUEST_LIMIT (2u * 1024u * 1024u)
+/* Per-exec output window: an exec's pipes are read only while less than this is unacknowledged by the host,
+   so one slow consumer stalls only its own command, never the other execs or file operations. */
+#define OUTPUT_WINDOW (512u * 1024u)
+/* Per-exec stdin window; the host sends at most this much beyond the credits it received. */
+#define STDIN_WINDOW (1024u * 1024u)
+
+/* Host -> agent request types. */
+enum {
+    REQ_SPAWN = 0x01,
+    REQ_STDIN = 0x02,
+    REQ_STDIN_EOF = 0x03,
+    REQ_SIGNAL_TREE = 0x04,
+    REQ_FILE_READ = 0x05,
+    REQ_FILE_WRITE = 0x06,
+    REQ_FILE_LIST = 0x07,
+    REQ_PING = 0x08,
+    REQ_OUTPUT_ACK = 0x09,
+};
+
+/* Agent -> host event types. */
+enum {
+    EV_SPAWNED = 0x81,
+    EV_OUTPUT = 0x82,
+    EV_EXIT = 0x83,
+    EV_STDIN_CREDIT = 0x84,
+    EV_FILE_DATA = 0x85,
+    EV_FILE_WRITTEN = 0x86,
+    EV_FILE_ENTRIES = 0x87,
+    EV_ERROR = 0x88,
+    EV_PONG = 0x89,
+    EV_LOG = 0x8A,
+};
+
+/* ---- wire.c: the bounded event queue towards the host and little-endian helpers ---- */
+void wire_init(void);
+size_t wire_queued(void);
+/* Appends one frame; the payload is given in up to two parts so callers need no scratch copy. */
+void wire_emit(uint8_t type, uint32_t id, const void *a, size_t alen, const void *b, size_t blen);
+/* Reserves room for a frame whose payload the caller fills in place; commit with the final payload size. */
+uint8_t *wire_begin(size_t max_payload);
+void wire_commit(uint8_t type, uint32_t id, size_t payload_len);
+void wire_error(uint32_t id, int err, const char *detail);
+void wire_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Writes queued bytes to fd 1; returns false when the host is gone. */
+bool wire_flush(int fd);
+void put_u32(uint8_t *p, uint32_t v);
+void put_u64(uint8_t *p, uint64_t v);
+uint32_t get_u32(const uint8_t *p);
+uint64_t get_u64(const uint8_t *p);
+
+/* ---- exec.c: spawning through a shepherd, output, stdin, tree signals ---- */
+struct pollfd;
+void exec_spawn(uint32_t id, const uint8_t *command, size_t len);
+void exec_stdin(uint32_t id, const uint8_t *data, size_t len);
+void exec_stdin_eof(uint32_t id);
+void exec_signal_tree(uint32_t id, int signo);
+void exec_output_ack(uint32_t id, uint32_t bytes);
+/* Adds the exec fds to the poll set; returns how many were added. */
+size_t exec_poll_fill(struct pollfd *fds, size_t capacity);
+void exec_poll_handle(const struct pollfd *fds, size_t count);
+/* Reaps exited children (shepherds and orphans) after SIGCHLD. */
+void exec_reap(void);
+/* Emits exits whose drain period ended; returns the poll timeout in ms until the next deadline (-1 for none). */
+int exec_timers(void);
+size_t exec_fd_count(void);
+
+/* ---- fileops.c: file requests executed with the sandbox's own view and uid ---- */
+void file_read(uint32_t req, const uint8_t *payload, size_t len);
+void file_write(uint32_t req, const uint8_t *payload, size_t len);
+void file_list(uint32_t req, const uint8_t *payload, size_t len);
+
+/* ---- launch.c: the host-side launcher mode (joins cgroups and netns, drops to the pool uid, execs bwrap) ---- */
+int launch_main(int argc, char **argv);
+
+/* ---- util ---- */
+int64_t now_ms(void);
+const char *errno_name(int err);
+
+#endif

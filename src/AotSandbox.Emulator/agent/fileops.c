@@ -1,0 +1,204 @@
+/* File requests. They run in the agent itself, i.e. inside the sandbox's mount namespace and as the
+   sandbox user, so the kernel resolves every path exactly as code in the sandbox would: `..` stops at the
+   sandbox root and a symlink to / means the sandbox's /. No path check of ours is a security boundary;
+   the checks below only give clear errors. Relative paths resolve against the agent's cwd, /workspace. */
+#include "agent.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Copies a request path into a C string: rejects empty, embedded NUL and over-long paths. */
+static bool take_path(uint32_t req, const uint8_t *p, size_t len, char out[MAX_PATH_BYTES + 1])
+{
+    if (len == 0) {
+        wire_error(req, EINVAL, "empty path");
+        return false;
+    }
+    if (len > MAX_PATH_BYTES) {
+        wire_error(req, ENAMETOOLONG, "path longer than 4096 bytes");
+        return false;
+    }
+    if (memchr(p, 0, len)) {
+        wire_error(req, EINVAL, "path contains NUL");
+        return false;
+    }
+    memcpy(out, p, len);
+    out[len] = 0;
+    return true;
+}
+
+void file_read(uint32_t req, const uint8_t *payload, size_t len)
+{
+    char path[MAX_PATH_BYTES + 1];
+    if (len < 12) {
+        wire_error(req, EINVAL, "short request");
+        return;
+    }
+    uint64_t offset = get_u64(payload);
+    uint32_t count = get_u32(payload + 8);
+    if (!take_path(req, payload + 12, len - 12, path)) return;
+    if (offset > INT64_MAX) {
+        wire_error(req, EINVAL, "offset");
+        return;
+    }
+    if (count > MAX_FILE_CHUNK) count = MAX_FILE_CHUNK;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        wire_error(req, errno, path);
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        wire_error(req, errno, path);
+    } else if (S_ISDIR(st.st_mode)) {
+        wire_error(req, EISDIR, path);
+    } else if (!S_ISREG(st.st_mode)) {
+        wire_error(req, EINVAL, "not a regular file");
+    } else {
+        uint8_t *out = wire_begin(8 + count);
+        size_t got = 0;
+        while (got < count) {
+            ssize_t n = pread(fd, out + 8 + got, count - got, (off_t)(offset + got));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                wire_error(req, errno, path);
+                close(fd);
+                return;
+            }
+            if (n == 0) break;
+            got += (size_t)n;
+        }
+        put_u64(out, (uint64_t)st.st_size);
+        wire_commit(EV_FILE_DATA, req, 8 + got);
+    }
+    close(fd);
+}
+
+/* mkdir -p for the parents of path (the last component is the file itself). */
+static int make_parents(char *path)
+{
+    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = 0;
+        int rc = mkdir(path, 0755);
+        int err = errno;
+        *slash = '/';
+        if (rc != 0 && err != EEXIST) return err;
+    }
+    return 0;
+}
+
+void file_write(uint32_t req, const uint8_t *payload, size_t len)
+{
+    char path[MAX_PATH_BYTES + 1];
+    if (len < 13) {
+        wire_error(req, EINVAL, "short request");
+        return;
+    }
+    uint64_t offset = get_u64(payload);
+    bool truncate = payload[8] != 0;
+    uint32_t path_len = get_u32(payload + 9);
+    if (path_len > len - 13) {
+        wire_error(req, EINVAL, "bad path length");
+        return;
+    }
+    if (!take_path(req, payload + 13, path_len, path)) return;
+    const uint8_t *data = payload + 13 + path_len;
+    size_t data_len = len - 13 - path_len;
+    if (offset > INT64_MAX) {
+        wire_error(req, EINVAL, "offset");
+        return;
+    }
+    int err = make_parents(path);
+    if (err) {
+        wire_error(req, err, "creating parent directories");
+        return;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (truncate ? O_TRUNC : 0), 0644);
+    if (fd < 0) {
+        wire_error(req, errno, path);
+        return;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        wire_error(req, errno, path);
+        close(fd);
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        wire_error(req, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "not a regular file");
+        close(fd);
+        return;
+    }
+    size_t done = 0;
+    while (done < data_len) {
+        ssize_t n = pwrite(fd, data + done, data_len - done, (off_t)(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            wire_error(req, n < 0 ? errno : EIO, path);
+            close(fd);
+            return;
+        }
+        done += (size_t)n;
+    }
+    if (fstat(fd, &st) != 0) {
+        wire_error(req, errno, path);
+        close(fd);
+        return;
+    }
+    close(fd);
+    uint8_t out[8];
+    put_u64(out, (uint64_t)st.st_size);
+    wire_emit(EV_FILE_WRITTEN, req, out, 8, NULL, 0);
+}
+
+/* Entries are sent in frames of at most this many payload bytes; the first payload byte says "last frame". */
+#define LIST_FRAME_BYTES (256u * 1024u)
+
+void file_list(uint32_t req, const uint8_t *payload, size_t len)
+{
+    char path[MAX_PATH_BYTES + 1];
+    if (!take_path(req, payload, len, path)) return;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        wire_error(req, errno, path);
+        return;
+    }
+    DIR *dir = fdopendir(fd);
+    if (!dir) {
+        wire_error(req, errno, path);
+        close(fd);
+        return;
+    }
+    uint8_t *out = wire_begin(LIST_FRAME_BYTES);
+    size_t used = 1;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        /* lstat semantics: a symlink is reported as a link (kind 'l', size = target length), never followed. */
+        struct stat st;
+        if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        char kind = S_ISREG(st.st_mode) ? 'f' : S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'o';
+        size_t name_len = strlen(de->d_name);
+        if (used + 11 + name_len > LIST_FRAME_BYTES) {
+            out[0] = 0;
+            wire_commit(EV_FILE_ENTRIES, req, used);
+            out = wire_begin(LIST_FRAME_BYTES);
+            used = 1;
+        }
+        out[used] = (uint8_t)kind;
+        put_u64(out + used + 1, (uint64_t)st.st_size);
+        out[used + 9] = (uint8_t)(name_len & 0xff);
+        out[used + 10] = (uint8_t)(name_len >> 8);
+        memcpy(out + used + 11, de->d_name, name_len);
+        used += 11 + name_len;
+    }
+    closedir(dir);
+    out[0] = 1;
+    wire_commit(EV_FILE_ENTRIES, req, used);
+}

@@ -193,6 +193,40 @@ public sealed class EgressTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task N10_InSandboxRelayAndDirectProxyUse_StillFiltered()
+    {
+        LabSandbox sb = await _lab.AddSandboxAsync(AllowedPolicy);
+        var r = await sb.PythonAsync("""
+            import socket, threading
+            # A relay inside the sandbox: its own outbound connection is intercepted like any other.
+            srv = socket.socket(); srv.bind(('127.0.0.1', 9999)); srv.listen()
+            def relay():
+                c, _ = srv.accept(); data = c.recv(4096)
+                u = socket.create_connection(('198.51.100.20', 80), timeout=2); u.sendall(data)
+                c.sendall(u.recv(4096)); c.close()
+            threading.Thread(target=relay, daemon=True).start()
+            s = socket.create_connection(('127.0.0.1', 9999), timeout=3)
+            s.sendall(b'GET / HTTP/1.1\r\nHost: 198.51.100.20\r\n\r\n'); print('relay', s.recv(12))
+            # Talking to the proxy port directly (explicit CONNECT, SOCKS5): no original destination, reset.
+            for frame in (b'CONNECT 198.51.100.20:80 HTTP/1.1\r\nHost: 198.51.100.20:80\r\n\r\n', b'\x05\x01\x00'):
+                p = socket.create_connection(('127.0.0.1', 15001), timeout=2)
+                try:
+                    p.sendall(frame); print('direct', p.recv(12))
+                except Exception as e:
+                    print('direct', type(e).__name__)
+            try:
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_ICMP); print('icmp socket')
+            except Exception as e:
+                print('icmp', type(e).__name__)
+            """);
+        Assert.Contains("relay b'HTTP/1.1 403'", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("direct b'HTTP", r.Out, StringComparison.Ordinal);
+        Assert.Contains("icmp PermissionError", r.Out, StringComparison.Ordinal);
+        await Task.Delay(200);
+        Assert.Equal(0, _literal.Connections);
+    }
+
+    [Fact]
     public async Task N11_ConnectionFlood_CappedAndSecondSandboxServed()
     {
         LabSandbox flooder = await _lab.AddSandboxAsync(AllowedPolicy);

@@ -54,10 +54,10 @@ internal sealed class SandboxEgressProxy(
             client.NoDelay = true;
             await HandleCoreAsync(client, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or EgressDeniedException
-            or InvalidDataException or EndOfStreamException or System.Security.Authentication.AuthenticationException or ObjectDisposedException)
+        catch (Exception)
         {
-            // Fail closed: whatever went wrong, the connection ends here.
+            // Fail closed: whatever went wrong (policy, resolution, TLS, framing, a bug), the connection ends here
+            // and nothing more is relayed.
         }
         finally
         {

@@ -60,8 +60,10 @@ internal sealed partial class NetnsSocketFactory : IDisposable
                 var socket = new Socket(r.Family, r.Type, r.Protocol);
                 r.Completion.TrySetResult(socket);
             }
-            catch (Exception ex) when (ex is IOException or SocketException)
+            catch (Exception ex)
             {
+                // Anything (a namespace handle disposed by a concurrent detach, fd exhaustion) fails only this
+                // request; the thread must survive and, above all, get back to its own namespace.
                 r.Completion.TrySetException(ex);
             }
             finally

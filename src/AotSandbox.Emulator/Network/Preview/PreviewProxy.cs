@@ -105,9 +105,9 @@ internal sealed class PreviewProxy(Socket listener, NetnsSocketFactory sockets)
             upstream.NoDelay = true;
             await Splice.RunAsync(client, upstream, side.Buffered.ToArray(), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception)
         {
-            // Fail closed for this one connection.
+            // Fail closed for this one connection (also when its sandbox is being detached right now).
         }
         finally
         {

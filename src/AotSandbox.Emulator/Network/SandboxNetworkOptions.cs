@@ -9,8 +9,11 @@ internal sealed class SandboxNetworkOptions
     /// <summary>Where the preview listener binds (port 0 = any free port). Loopback by default.</summary>
     public IPEndPoint PreviewListen { get; set; } = new(IPAddress.Loopback, 0);
 
-    /// <summary>Directory for the CA bundle and per-sandbox resolv.conf files.</summary>
-    public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "aotsandbox-network");
+    /// <summary>
+    /// Directory for the CA bundle and resolv.conf. Per process by default: each emulator run has its own CA, and two
+    /// emulators on one machine must not overwrite each other's bundle.
+    /// </summary>
+    public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), $"aotsandbox-network-{Environment.ProcessId}");
 
     /// <summary><c>EgressResolve NAME=IP:PORT</c>: an allowed connection to NAME on any port is dialled to IP:PORT.</summary>
     public IList<EgressResolveOverride> EgressResolve { get; } = [];

@@ -153,6 +153,16 @@ public sealed class L7RuleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task L7_Http2NotOffered_ClientFallsBackToCheckedHttp11()
+    {
+        var r = await _sb.RunAsync($"curl -sS --http2 --max-time 5 --cacert {_sb.CaBundle} -o /dev/null -w '%{{http_code}} %{{http_version}}' https://api.test/repos/h2");
+        Assert.Equal("200 1.1", r.Out);
+        Assert.Equal("403 1.1", (await _sb.RunAsync($"curl -sS --http2 --max-time 5 --cacert {_sb.CaBundle} -o /dev/null -w '%{{http_code}} %{{http_version}}' https://api.test/admin")).Out);
+        await Task.Delay(200);
+        Assert.Equal(["GET /repos/h2 api.test"], _api.Requests.ToArray());
+    }
+
+    [Fact]
     public async Task D3_DohPathBlockedByRule()
     {
         Assert.Equal("403", (await _sb.CurlAsync("'https://api.test/dns-query?dns=AAABAAABAAAAAAAAB2V4YW1wbGUEdGVzdAAAAQAB'")).Out);

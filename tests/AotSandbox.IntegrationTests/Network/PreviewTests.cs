@@ -54,8 +54,8 @@ public sealed class PreviewTests : IAsyncLifetime
         _servers.Add(_a.PythonAsync(Server("A", 8081), 30_000));
         _servers.Add(_a.PythonAsync(Server("A", 9000, upgrade: true), 30_000));
         _servers.Add(_b.PythonAsync(Server("B", 8080), 30_000));
-        for (int i = 0; i < 50 && !(await SendAsync(Request(HostOf(_b, 8080)))).Contains("B 8080", StringComparison.Ordinal); i++) await Task.Delay(100);
-        for (int i = 0; i < 50 && !(await SendAsync(Request(HostOf(_a, 8080)))).Contains("A 8080", StringComparison.Ordinal); i++) await Task.Delay(100);
+        for (int i = 0; i < 150 && !(await SendAsync(Request(HostOf(_b, 8080)))).Contains("B 8080", StringComparison.Ordinal); i++) await Task.Delay(100);
+        for (int i = 0; i < 150 && !(await SendAsync(Request(HostOf(_a, 8080)))).Contains("A 8080", StringComparison.Ordinal); i++) await Task.Delay(100);
     }
 
     public async Task DisposeAsync() => await _lab.DisposeAsync();

@@ -18,9 +18,9 @@ public sealed class EgressTests : IAsyncLifetime
     {
         _lab = await NetworkLab.CreateAsync(o =>
         {
-            o.EgressResolve.Add(Emulator.Network.EgressResolveOverride.Parse("allowed.test=198.51.100.10:80"));
-            o.EgressResolve.Add(Emulator.Network.EgressResolveOverride.Parse("rebind.test=127.0.0.1:80"));
-            o.EgressResolve.Add(Emulator.Network.EgressResolveOverride.Parse("metadata.test=169.254.169.254:80"));
+            o.EgressResolve.Add(AotSandbox.Emulator.Network.EgressResolveOverride.Parse("allowed.test=198.51.100.10:80"));
+            o.EgressResolve.Add(AotSandbox.Emulator.Network.EgressResolveOverride.Parse("rebind.test=127.0.0.1:80"));
+            o.EgressResolve.Add(AotSandbox.Emulator.Network.EgressResolveOverride.Parse("metadata.test=169.254.169.254:80"));
             o.MaxConnectionsPerSandbox = 32;
         });
         _allowed = await _lab.ListenAsync(IPEndPoint.Parse("198.51.100.10:80"));

@@ -25,9 +25,9 @@ public sealed class L7RuleTests : IAsyncLifetime
     {
         _lab = await NetworkLab.CreateAsync(o =>
         {
-            o.EgressResolve.Add(Emulator.Network.EgressResolveOverride.Parse("api.test=198.51.100.12:443"));
-            o.EgressResolve.Add(Emulator.Network.EgressResolveOverride.Parse("rogue.test=198.51.100.13:443"));
-            o.EgressResolve.Add(Emulator.Network.EgressResolveOverride.Parse("plain.test=198.51.100.11:80"));
+            o.EgressResolve.Add(AotSandbox.Emulator.Network.EgressResolveOverride.Parse("api.test=198.51.100.12:443"));
+            o.EgressResolve.Add(AotSandbox.Emulator.Network.EgressResolveOverride.Parse("rogue.test=198.51.100.13:443"));
+            o.EgressResolve.Add(AotSandbox.Emulator.Network.EgressResolveOverride.Parse("plain.test=198.51.100.11:80"));
         });
         _api = await _lab.ListenAsync(IPEndPoint.Parse("198.51.100.12:443"), tls: _lab.Certificates.Leaf("api.test"));
         _rogue = await _lab.ListenAsync(IPEndPoint.Parse("198.51.100.13:443"), tls: _lab.Certificates.Leaf("rogue.test", rogue: true));

@@ -49,7 +49,7 @@ public sealed class LatencyTests(ITestOutputHelper output)
     [Fact]
     public async Task InspectedTls_HandshakesAndExchange_Measured()
     {
-        await using NetworkLab lab = await NetworkLab.CreateAsync(o => o.EgressResolve.Add(Emulator.Network.EgressResolveOverride.Parse("api.test=198.51.100.12:443")));
+        await using NetworkLab lab = await NetworkLab.CreateAsync(o => o.EgressResolve.Add(AotSandbox.Emulator.Network.EgressResolveOverride.Parse("api.test=198.51.100.12:443")));
         await using RecordingServer upstream = await lab.ListenAsync(IPEndPoint.Parse("198.51.100.12:443"), tls: lab.Certificates.Leaf("api.test"));
         LabSandbox sb = await lab.AddSandboxAsync("""[{"host":"api.test","port":443,"rules":[{"methods":["GET"],"pathPattern":"/repos/**"}]}]""");
         string file = Path.Combine(lab.StateDirectory, "tls-latency.py");
@@ -66,7 +66,7 @@ public sealed class LatencyTests(ITestOutputHelper output)
     [Fact]
     public async Task EgressProxy_ConnectAndExchange_AddsLittleLatency()
     {
-        await using NetworkLab lab = await NetworkLab.CreateAsync(o => o.EgressResolve.Add(Emulator.Network.EgressResolveOverride.Parse("allowed.test=198.51.100.10:80")));
+        await using NetworkLab lab = await NetworkLab.CreateAsync(o => o.EgressResolve.Add(AotSandbox.Emulator.Network.EgressResolveOverride.Parse("allowed.test=198.51.100.10:80")));
         await using RecordingServer upstream = await lab.ListenAsync(IPEndPoint.Parse("198.51.100.10:80"));
         var sw = Stopwatch.StartNew();
         LabSandbox sb = await lab.AddSandboxAsync("""[{"host":"allowed.test","port":80}]""");

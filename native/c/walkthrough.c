@@ -29,12 +29,14 @@ static int failures = 0;
     } while (0)
 
 /* Fails the run on a non-OK status and prints the error's message; returns the status. */
-static aotsb_status_t ok(aotsb_status_t status, aotsb_error_t *error, const char *what) {
+/* Takes &err, not err: C leaves argument evaluation order open, so the error must be read after the call ran. */
+static aotsb_status_t ok(aotsb_status_t status, aotsb_error_t **error, const char *what) {
     if (status != AOTSB_OK) {
-        fprintf(stderr, "FAIL %s: %s: %s\n", what, aotsb_status_string(status), error ? aotsb_error_message(error) : "");
+        fprintf(stderr, "FAIL %s: %s: %s\n", what, aotsb_status_string(status), *error ? aotsb_error_message(*error) : "");
         failures++;
     }
-    aotsb_error_free(error);
+    aotsb_error_free(*error);
+    *error = NULL;
     return status;
 }
 
@@ -119,24 +121,24 @@ int main(void) {
     err = NULL;
 
     aotsb_create_options_t *opts = NULL;
-    ok(aotsb_create_options_new(&opts, &err), err, "options");
+    ok(aotsb_create_options_new(&opts, &err), &err, "options");
     CHECK(aotsb_create_options_set_policy_json(opts, S("{\"network\":"), NULL) == AOTSB_ERR_INVALID_ARGUMENT, "bad policy JSON accepted");
     CHECK(aotsb_create_options_add_port(opts, 70000, NULL) == AOTSB_ERR_INVALID_PORT, "port 70000 accepted");
-    err = NULL; ok(aotsb_create_options_set_name(opts, S("c-walkthrough"), &err), err, "name");
-    err = NULL; ok(aotsb_create_options_set_size(opts, AOTSB_SIZE_SMALL, &err), err, "size");
-    err = NULL; ok(aotsb_create_options_set_idle_timeout(opts, 300, &err), err, "idle");
-    err = NULL; ok(aotsb_create_options_set_max_lifetime(opts, 600, &err), err, "lifetime");
-    err = NULL; ok(aotsb_create_options_add_port(opts, 3000, &err), err, "port");
-    err = NULL; ok(aotsb_create_options_set_env(opts, S("GREETING"), S("hello from C"), &err), err, "env");
-    err = NULL; ok(aotsb_create_options_set_policy_json(opts, S("{\"network\":{\"egress\":[{\"host\":\"*.adobe.io\",\"port\":443}]}}"), &err), err, "policy");
+    ok(aotsb_create_options_set_name(opts, S("c-walkthrough"), &err), &err, "name");
+    ok(aotsb_create_options_set_size(opts, AOTSB_SIZE_SMALL, &err), &err, "size");
+    ok(aotsb_create_options_set_idle_timeout(opts, 300, &err), &err, "idle");
+    ok(aotsb_create_options_set_max_lifetime(opts, 600, &err), &err, "lifetime");
+    ok(aotsb_create_options_add_port(opts, 3000, &err), &err, "port");
+    ok(aotsb_create_options_set_env(opts, S("GREETING"), S("hello from C"), &err), &err, "env");
+    ok(aotsb_create_options_set_policy_json(opts, S("{\"network\":{\"egress\":[{\"host\":\"*.adobe.io\",\"port\":443}]}}"), &err), &err, "policy");
 
     aotsb_client_t *client = NULL;
     err = NULL;
-    if (ok(aotsb_client_new(NULL, &client, &err), err, "client from environment") != AOTSB_OK) return 1;
+    if (ok(aotsb_client_new(NULL, &client, &err), &err, "client from environment") != AOTSB_OK) return 1;
 
     aotsb_sandbox_t *sb = NULL;
     err = NULL;
-    if (ok(aotsb_sandbox_create(client, opts, NULL, 60000, &sb, &err), err, "create") != AOTSB_OK) return 1;
+    if (ok(aotsb_sandbox_create(client, opts, NULL, 60000, &sb, &err), &err, "create") != AOTSB_OK) return 1;
     aotsb_create_options_free(opts);
     const char *id;
     size_t id_len;
@@ -146,7 +148,7 @@ int main(void) {
     /* 1. exec, captured */
     aotsb_exec_result_t *r = NULL;
     err = NULL;
-    if (ok(aotsb_exec(sb, S("echo \"$GREETING\"; echo oops >&2; exit 3"), NULL, 0, NULL, NULL, NULL, 10000, &r, &err), err, "exec") == AOTSB_OK) {
+    if (ok(aotsb_exec(sb, S("echo \"$GREETING\"; echo oops >&2; exit 3"), NULL, 0, NULL, NULL, NULL, 10000, &r, &err), &err, "exec") == AOTSB_OK) {
         CHECK(result_is(r, "hello from C\n", 3), "captured exec");
         const uint8_t *e;
         size_t e_len;
@@ -160,7 +162,7 @@ int main(void) {
     sink_t sink = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, 0, 0};
     r = NULL;
     err = NULL;
-    if (ok(aotsb_exec(sb, S("for i in 1 2 3; do echo line$i; sleep 0.05; done; echo e >&2"), NULL, 0, collect, &sink, NULL, 10000, &r, &err), err, "exec streamed") == AOTSB_OK) {
+    if (ok(aotsb_exec(sb, S("for i in 1 2 3; do echo line$i; sleep 0.05; done; echo e >&2"), NULL, 0, collect, &sink, NULL, 10000, &r, &err), &err, "exec streamed") == AOTSB_OK) {
         CHECK(strcmp(sink.out, "line1\nline2\nline3\n") == 0 && sink.err_len == 2, "streamed [%s] err %zu", sink.out, sink.err_len);
         CHECK(result_is(r, "", 0), "streamed result keeps no output");
     }
@@ -169,20 +171,20 @@ int main(void) {
     /* 3. exec with stdin bytes */
     r = NULL;
     err = NULL;
-    if (ok(aotsb_exec(sb, S("tr a-z A-Z"), (const uint8_t *)"stdin works", 11, NULL, NULL, NULL, 10000, &r, &err), err, "exec stdin") == AOTSB_OK)
+    if (ok(aotsb_exec(sb, S("tr a-z A-Z"), (const uint8_t *)"stdin works", 11, NULL, NULL, NULL, 10000, &r, &err), &err, "exec stdin") == AOTSB_OK)
         CHECK(result_is(r, "STDIN WORKS", 0), "stdin exec");
     aotsb_exec_result_free(r);
 
     /* 4. interactive stdin: start, write, close, wait */
     aotsb_exec_t *x = NULL;
     err = NULL;
-    if (ok(aotsb_exec_start(sb, S("cat -n"), NULL, NULL, &x, &err), err, "exec_start") == AOTSB_OK) {
-        err = NULL; ok(aotsb_exec_write_stdin(x, (const uint8_t *)"one\n", 4, NULL, 5000, &err), err, "write_stdin");
-        err = NULL; ok(aotsb_exec_write_stdin(x, (const uint8_t *)"two\n", 4, NULL, 5000, &err), err, "write_stdin");
-        err = NULL; ok(aotsb_exec_close_stdin(x, NULL, 5000, &err), err, "close_stdin");
+    if (ok(aotsb_exec_start(sb, S("cat -n"), NULL, NULL, &x, &err), &err, "exec_start") == AOTSB_OK) {
+        ok(aotsb_exec_write_stdin(x, (const uint8_t *)"one\n", 4, NULL, 5000, &err), &err, "write_stdin");
+        ok(aotsb_exec_write_stdin(x, (const uint8_t *)"two\n", 4, NULL, 5000, &err), &err, "write_stdin");
+        ok(aotsb_exec_close_stdin(x, NULL, 5000, &err), &err, "close_stdin");
         r = NULL;
         err = NULL;
-        if (ok(aotsb_exec_wait(x, NULL, 10000, &r, &err), err, "exec_wait") == AOTSB_OK)
+        if (ok(aotsb_exec_wait(x, NULL, 10000, &r, &err), &err, "exec_wait") == AOTSB_OK)
             CHECK(result_is(r, "     1\tone\n     2\ttwo\n", 0), "interactive cat -n");
         aotsb_exec_result_free(r);
     }
@@ -206,7 +208,7 @@ int main(void) {
     const char *url;
     size_t url_len;
     err = NULL;
-    if (ok(aotsb_sandbox_preview_url(sb, 3000, &url, &url_len, &err), err, "preview url") == AOTSB_OK)
+    if (ok(aotsb_sandbox_preview_url(sb, 3000, &url, &url_len, &err), &err, "preview url") == AOTSB_OK)
         CHECK(url_len > 0 && strstr(url, "3000") != NULL, "url %s", url);
     CHECK(aotsb_sandbox_preview_url(sb, 3001, &url, &url_len, NULL) == AOTSB_ERR_PORT_NOT_PROVISIONED, "3001 provisioned?");
 
@@ -214,7 +216,7 @@ int main(void) {
     sink_t bg = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, 0, 0};
     aotsb_command_t *cmd = NULL;
     err = NULL;
-    if (ok(aotsb_command_start(sb, S("sleep 0.5; echo bg-done; exit 7"), NULL, 0, NULL, NULL, NULL, 10000, &cmd, &err), err, "command_start") == AOTSB_OK) {
+    if (ok(aotsb_command_start(sb, S("sleep 0.5; echo bg-done; exit 7"), NULL, 0, NULL, NULL, NULL, 10000, &cmd, &err), &err, "command_start") == AOTSB_OK) {
         const char *exec_id, *token;
         size_t exec_id_len, token_len;
         int64_t pid = 0;
@@ -224,13 +226,13 @@ int main(void) {
         aotsb_sandbox_session_token(sb, &token, &token_len, NULL);
         aotsb_sandbox_t *other = NULL;
         err = NULL;
-        if (ok(aotsb_sandbox_attach(client, id, id_len, token, token_len, NULL, 10000, &other, &err), err, "attach") == AOTSB_OK) {
+        if (ok(aotsb_sandbox_attach(client, id, id_len, token, token_len, NULL, 10000, &other, &err), &err, "attach") == AOTSB_OK) {
             aotsb_command_t *again = NULL;
             err = NULL;
-            if (ok(aotsb_command_get(other, exec_id, exec_id_len, 1, collect, &bg, NULL, 10000, &again, &err), err, "command_get") == AOTSB_OK) {
+            if (ok(aotsb_command_get(other, exec_id, exec_id_len, 1, collect, &bg, NULL, 10000, &again, &err), &err, "command_get") == AOTSB_OK) {
                 aotsb_exit_t exit_info = {0};
                 err = NULL;
-                if (ok(aotsb_command_wait(again, NULL, 10000, &exit_info, &err), err, "command_wait") == AOTSB_OK)
+                if (ok(aotsb_command_wait(again, NULL, 10000, &exit_info, &err), &err, "command_wait") == AOTSB_OK)
                     CHECK(exit_info.has_exit_code && exit_info.exit_code == 7 && !exit_info.destroyed, "detached exit %d", exit_info.exit_code);
                 aotsb_command_free(again);
                 pthread_mutex_lock(&bg.lock);
@@ -242,7 +244,7 @@ int main(void) {
         }
         aotsb_exit_t first = {0};
         err = NULL;
-        ok(aotsb_command_wait(cmd, NULL, 10000, &first, &err), err, "wait on original");
+        ok(aotsb_command_wait(cmd, NULL, 10000, &first, &err), &err, "wait on original");
         CHECK(first.exit_code == 7, "original handle exit %d", first.exit_code);
     }
     aotsb_command_free(cmd);
@@ -250,11 +252,11 @@ int main(void) {
     /* 8. detached kill */
     cmd = NULL;
     err = NULL;
-    if (ok(aotsb_command_start(sb, S("sleep 30"), NULL, 0, NULL, NULL, NULL, 10000, &cmd, &err), err, "command_start sleep") == AOTSB_OK) {
+    if (ok(aotsb_command_start(sb, S("sleep 30"), NULL, 0, NULL, NULL, NULL, 10000, &cmd, &err), &err, "command_start sleep") == AOTSB_OK) {
         aotsb_exit_t exit_info = {0};
         CHECK(aotsb_command_wait(cmd, NULL, 200, &exit_info, NULL) == AOTSB_ERR_TIMEOUT, "wait should time out while running");
-        err = NULL; ok(aotsb_command_kill(cmd, S("SIGKILL"), NULL, 5000, &err), err, "kill");
-        err = NULL; ok(aotsb_command_wait(cmd, NULL, 10000, &exit_info, &err), err, "wait after kill");
+        ok(aotsb_command_kill(cmd, S("SIGKILL"), NULL, 5000, &err), &err, "kill");
+        ok(aotsb_command_wait(cmd, NULL, 10000, &exit_info, &err), &err, "wait after kill");
         CHECK(!exit_info.has_exit_code || exit_info.exit_code != 0, "killed command exit %d", exit_info.exit_code);
     }
     aotsb_command_free(cmd);
@@ -262,16 +264,16 @@ int main(void) {
     /* 9. files: bytes round trip (NUL and 0xFF included) and listing */
     const uint8_t blob[] = {'b', 'i', 'n', 0, 0xff, 0xfe, '\n'};
     err = NULL;
-    ok(aotsb_file_write(sb, S("data/blob.bin"), blob, sizeof blob, NULL, 10000, &err), err, "file_write");
+    ok(aotsb_file_write(sb, S("data/blob.bin"), blob, sizeof blob, NULL, 10000, &err), &err, "file_write");
     uint8_t *read_back = NULL;
     size_t read_len = 0;
     err = NULL;
-    if (ok(aotsb_file_read(sb, S("data/blob.bin"), NULL, 10000, &read_back, &read_len, &err), err, "file_read") == AOTSB_OK)
+    if (ok(aotsb_file_read(sb, S("data/blob.bin"), NULL, 10000, &read_back, &read_len, &err), &err, "file_read") == AOTSB_OK)
         CHECK(read_len == sizeof blob && memcmp(read_back, blob, sizeof blob) == 0, "read %zu bytes", read_len);
     aotsb_free(read_back);
     aotsb_file_list_t *list = NULL;
     err = NULL;
-    if (ok(aotsb_file_list(sb, S("data"), NULL, 10000, &list, &err), err, "file_list") == AOTSB_OK) {
+    if (ok(aotsb_file_list(sb, S("data"), NULL, 10000, &list, &err), &err, "file_list") == AOTSB_OK) {
         size_t count = 0;
         int found = 0;
         aotsb_file_list_count(list, &count, NULL);
@@ -289,7 +291,7 @@ int main(void) {
 
     /* 10. destroy */
     err = NULL;
-    ok(aotsb_sandbox_destroy(sb, NULL, 30000, &err), err, "destroy");
+    ok(aotsb_sandbox_destroy(sb, NULL, 30000, &err), &err, "destroy");
     aotsb_sandbox_free(sb);
     aotsb_client_free(client);
 

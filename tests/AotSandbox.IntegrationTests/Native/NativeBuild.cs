@@ -32,6 +32,17 @@ internal static class NativeBuild
         Assert.True(publish.ExitCode == 0, "dotnet publish failed:\n" + publish.Output);
         string so = Path.Combine(LibDir, "libaotsandbox.so");
         Assert.True(File.Exists(so), "no " + so);
+
+        // The split debug file is DWARF 5 that valgrind 3.19's reader rejects ("Possibly corrupted debuginfo file"),
+        // and it is found next to the .so through .gnu_debuglink: keep it, but beside the library folder.
+        string dbg = so + ".dbg";
+        if (File.Exists(dbg))
+        {
+            string dbgDir = Path.Combine(RepoRoot, "artifacts", "native", "dbg");
+            Directory.CreateDirectory(dbgDir);
+            File.Move(dbg, Path.Combine(dbgDir, "libaotsandbox.so.dbg"), overwrite: true);
+        }
+
         Console.WriteLine($"[native] published {so} ({new FileInfo(so).Length:N0} bytes) in {watch.Elapsed.TotalSeconds:F1} s");
         return so;
     }

@@ -132,6 +132,13 @@ int main(void) {
     ok(aotsb_create_options_set_env(opts, S("GREETING"), S("hello from C"), &err), &err, "env");
     ok(aotsb_create_options_set_policy_json(opts, S("{\"network\":{\"egress\":[{\"host\":\"*.adobe.io\",\"port\":443}]}}"), &err), &err, "policy");
 
+    /* Configuration errors are caught before any network traffic. */
+    aotsb_config_t *bad = NULL;
+    ok(aotsb_config_new(&bad, &err), &err, "config");
+    CHECK(aotsb_config_add_trusted_ca_pem(bad, S("not a certificate"), NULL) == AOTSB_ERR_INVALID_ARGUMENT, "garbage PEM accepted");
+    CHECK(aotsb_config_set_api_host(bad, "\xff\xfe", 2, NULL) == AOTSB_ERR_INVALID_ARGUMENT, "invalid UTF-8 accepted");
+    aotsb_config_free(bad);
+
     aotsb_client_t *client = NULL;
     err = NULL;
     if (ok(aotsb_client_new(NULL, &client, &err), &err, "client from environment") != AOTSB_OK) return 1;
@@ -289,7 +296,20 @@ int main(void) {
     aotsb_file_list_free(list);
     CHECK(aotsb_file_read(sb, S("data/missing"), NULL, 10000, &read_back, &read_len, NULL) != AOTSB_OK, "missing file read");
 
-    /* 10. destroy */
+    /* 10. look-up by id: no session token, but the same sandbox */
+    aotsb_sandbox_t *looked_up = NULL;
+    if (ok(aotsb_sandbox_get(client, id, id_len, NULL, 10000, &looked_up, &err), &err, "get") == AOTSB_OK) {
+        const char *other_id, *no_token = "x";
+        size_t other_len, no_token_len = 1;
+        aotsb_sandbox_id(looked_up, &other_id, &other_len, NULL);
+        aotsb_sandbox_session_token(looked_up, &no_token, &no_token_len, NULL);
+        CHECK(other_len == id_len && memcmp(other_id, id, id_len) == 0, "get returned %s", other_id);
+        CHECK(no_token == NULL && no_token_len == 0, "a looked-up sandbox has no token");
+    }
+    aotsb_sandbox_free(looked_up);
+    CHECK(aotsb_sandbox_get(client, S("sb-does-not-exist"), NULL, 10000, &looked_up, NULL) == AOTSB_ERR_NOT_FOUND, "unknown id");
+
+    /* 11. destroy */
     err = NULL;
     ok(aotsb_sandbox_destroy(sb, NULL, 30000, &err), &err, "destroy");
     aotsb_sandbox_free(sb);

@@ -31,6 +31,29 @@ public sealed partial class HeaderExportsTests
         Assert.Empty(others);
     }
 
+    /// <summary>The header is self-contained, warning-free and usable from C and C++ (extern "C" guards).</summary>
+    [Theory]
+    [InlineData("cc", "c", "-std=c99")]
+    [InlineData("c++", "c++", "-std=c++11")]
+    public async Task Header_CompilesCleanly(string compiler, string language, string standard)
+    {
+        string source = Path.Combine(Path.GetTempPath(), $"aotsb-header-{language.Replace('+', 'p')}-{Environment.ProcessId}.src");
+        await File.WriteAllTextAsync(source, "#include \"aotsandbox.h\"\nint main(void) { return aotsb_abi_version() == AOTSB_ABI_VERSION ? 0 : 1; }\n");
+        try
+        {
+            ProcessResult result = await NativeProcess.RunAsync(
+                compiler,
+                ["-x", language, standard, "-Wall", "-Wextra", "-Wpedantic", "-Werror", "-fsyntax-only", "-I", NativeBuild.IncludeDir, source],
+                NativeBuild.RepoRoot,
+                TimeSpan.FromMinutes(1));
+            Assert.True(result.ExitCode == 0, compiler + ":\n" + result.Output);
+        }
+        finally
+        {
+            File.Delete(source);
+        }
+    }
+
     [GeneratedRegex(@"^AOTSB_API\s[^;(]*?\b(aotsb_[a-z0-9_]+)\s*\(", RegexOptions.Multiline)]
     private static partial Regex Declarations();
 }

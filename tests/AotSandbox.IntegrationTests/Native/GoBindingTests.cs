@@ -27,5 +27,16 @@ public sealed class GoBindingTests(NativeEmulatorFixture emulator)
         Assert.Contains("GO WALKTHROUGH OK", go.Output, StringComparison.Ordinal);
         Assert.Contains("STRESS fix=true", go.Output, StringComparison.Ordinal);
         Assert.Contains("UNFIXED child", go.Output, StringComparison.Ordinal);
+
+        ProcessResult example = await NativeProcess.RunAsync(
+            "go",
+            ["run", "./cmd/quickstart"],
+            Path.Combine(NativeBuild.RepoRoot, "native", "go", "aotsandbox"),
+            TimeSpan.FromMinutes(3),
+            env);
+        Console.WriteLine(example.Output);
+        Assert.True(example.ExitCode == 0, "go run ./cmd/quickstart failed:\n" + example.Output);
+        Assert.Contains("Python 3.", example.Output, StringComparison.Ordinal);
+        Assert.Contains("exit code 0", example.Output, StringComparison.Ordinal);
     }
 }

@@ -21,5 +21,16 @@ public sealed class RustBindingTests(NativeEmulatorFixture emulator)
         Assert.Contains("RUST WALKTHROUGH OK", cargo.Output, StringComparison.Ordinal);
         Assert.Contains("test exit_layout ... ok", cargo.Output, StringComparison.Ordinal);
         Assert.Contains("test file_entry_layout ... ok", cargo.Output, StringComparison.Ordinal);
+
+        ProcessResult example = await NativeProcess.RunAsync(
+            "cargo",
+            ["run", "--offline", "--quiet", "-p", "aotsandbox", "--example", "quickstart"],
+            Path.Combine(NativeBuild.RepoRoot, "native", "rust"),
+            TimeSpan.FromMinutes(3),
+            env);
+        Console.WriteLine(example.Output);
+        Assert.True(example.ExitCode == 0, "cargo run --example quickstart failed:\n" + example.Output);
+        Assert.Contains("Python 3.", example.Output, StringComparison.Ordinal);
+        Assert.Contains("exit code Some(0)", example.Output, StringComparison.Ordinal);
     }
 }

@@ -64,7 +64,7 @@ const (
 type OutputFunc func(stream Stream, data []byte)
 
 // Version is the library version; ABIMatches tells whether the loaded library has the ABI this package was written for.
-func Version() string { return C.GoString(C.aotsb_version()) }
+func Version() string  { return C.GoString(C.aotsb_version()) }
 func ABIMatches() bool { return uint32(C.aotsb_abi_version()) == uint32(C.AOTSB_ABI_VERSION) }
 
 // call runs one C call with an error out-parameter and converts the outcome, freeing the error object.
@@ -193,10 +193,18 @@ func NewClient(o ClientOptions) (*Client, error) {
 		return call(func(e **C.aotsb_error_t) C.aotsb_status_t { return f(cfg, p, n, e) })
 	}
 	for _, err := range []error{
-		set(o.APIHost, func(c *C.aotsb_config_t, p *C.char, n C.size_t, e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_config_set_api_host(c, p, n, e) }),
-		set(o.Namespace, func(c *C.aotsb_config_t, p *C.char, n C.size_t, e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_config_set_namespace(c, p, n, e) }),
-		set(o.APIKey, func(c *C.aotsb_config_t, p *C.char, n C.size_t, e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_config_set_api_key(c, p, n, e) }),
-		set(o.TrustedCAPEM, func(c *C.aotsb_config_t, p *C.char, n C.size_t, e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_config_add_trusted_ca_pem(c, p, n, e) }),
+		set(o.APIHost, func(c *C.aotsb_config_t, p *C.char, n C.size_t, e **C.aotsb_error_t) C.aotsb_status_t {
+			return C.aotsb_config_set_api_host(c, p, n, e)
+		}),
+		set(o.Namespace, func(c *C.aotsb_config_t, p *C.char, n C.size_t, e **C.aotsb_error_t) C.aotsb_status_t {
+			return C.aotsb_config_set_namespace(c, p, n, e)
+		}),
+		set(o.APIKey, func(c *C.aotsb_config_t, p *C.char, n C.size_t, e **C.aotsb_error_t) C.aotsb_status_t {
+			return C.aotsb_config_set_api_key(c, p, n, e)
+		}),
+		set(o.TrustedCAPEM, func(c *C.aotsb_config_t, p *C.char, n C.size_t, e **C.aotsb_error_t) C.aotsb_status_t {
+			return C.aotsb_config_add_trusted_ca_pem(c, p, n, e)
+		}),
 	} {
 		if err != nil {
 			return nil, err
@@ -251,7 +259,9 @@ func Create(client *Client, o CreateOptions, timeout time.Duration, cancel *Canc
 	}
 	defer C.aotsb_create_options_free(opts)
 	steps := []func(e **C.aotsb_error_t) C.aotsb_status_t{
-		func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_create_options_set_size(opts, C.int32_t(o.Size), e) },
+		func(e **C.aotsb_error_t) C.aotsb_status_t {
+			return C.aotsb_create_options_set_size(opts, C.int32_t(o.Size), e)
+		},
 	}
 	if o.Name != "" {
 		p, n := str(o.Name)
@@ -269,16 +279,22 @@ func Create(client *Client, o CreateOptions, timeout time.Duration, cancel *Canc
 	}
 	for _, port := range o.Ports {
 		port := port
-		steps = append(steps, func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_create_options_add_port(opts, C.int32_t(port), e) })
+		steps = append(steps, func(e **C.aotsb_error_t) C.aotsb_status_t {
+			return C.aotsb_create_options_add_port(opts, C.int32_t(port), e)
+		})
 	}
 	for k, v := range o.Envs {
 		kp, kn := str(k)
 		vp, vn := str(v)
-		steps = append(steps, func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_create_options_set_env(opts, kp, kn, vp, vn, e) })
+		steps = append(steps, func(e **C.aotsb_error_t) C.aotsb_status_t {
+			return C.aotsb_create_options_set_env(opts, kp, kn, vp, vn, e)
+		})
 	}
 	if o.PolicyJSON != "" {
 		p, n := str(o.PolicyJSON)
-		steps = append(steps, func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_create_options_set_policy_json(opts, p, n, e) })
+		steps = append(steps, func(e **C.aotsb_error_t) C.aotsb_status_t {
+			return C.aotsb_create_options_set_policy_json(opts, p, n, e)
+		})
 	}
 	for _, step := range steps {
 		if err := call(step); err != nil {
@@ -329,7 +345,9 @@ func (s *Sandbox) SessionToken() string {
 func (s *Sandbox) PreviewURL(port int) (string, error) {
 	var p *C.char
 	var n C.size_t
-	err := call(func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_sandbox_preview_url(s.raw, C.int32_t(port), &p, &n, e) })
+	err := call(func(e **C.aotsb_error_t) C.aotsb_status_t {
+		return C.aotsb_sandbox_preview_url(s.raw, C.int32_t(port), &p, &n, e)
+	})
 	return goText(p, n), err
 }
 
@@ -425,7 +443,9 @@ func (s *Sandbox) Start(command string, onOutput OutputFunc) (*Process, error) {
 	cp, cn := str(command)
 	p := &Process{cb: newCallback(onOutput)}
 	fn, ud := p.cb.parts()
-	if err := call(func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_exec_start(s.raw, cp, cn, fn, ud, &p.raw, e) }); err != nil {
+	if err := call(func(e **C.aotsb_error_t) C.aotsb_status_t {
+		return C.aotsb_exec_start(s.raw, cp, cn, fn, ud, &p.raw, e)
+	}); err != nil {
 		p.cb.release()
 		return nil, err
 	}
@@ -434,7 +454,9 @@ func (s *Sandbox) Start(command string, onOutput OutputFunc) (*Process, error) {
 
 func (p *Process) WriteStdin(data []byte) error {
 	d, n := bytesArg(data)
-	return call(func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_exec_write_stdin(p.raw, d, n, nil, 10000, e) })
+	return call(func(e **C.aotsb_error_t) C.aotsb_status_t {
+		return C.aotsb_exec_write_stdin(p.raw, d, n, nil, 10000, e)
+	})
 }
 
 func (p *Process) CloseStdin() error {
@@ -522,7 +544,9 @@ func (c *Command) Kill(signal string) error {
 
 func (c *Command) Wait(timeout time.Duration) (Exit, error) {
 	var x C.aotsb_exit_t
-	err := call(func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_command_wait(c.raw, nil, ms(timeout), &x, e) })
+	err := call(func(e **C.aotsb_error_t) C.aotsb_status_t {
+		return C.aotsb_command_wait(c.raw, nil, ms(timeout), &x, e)
+	})
 	return exitFrom(x), err
 }
 
@@ -537,7 +561,9 @@ func (c *Command) Close() {
 func (s *Sandbox) WriteFile(path string, data []byte, timeout time.Duration) error {
 	pp, pn := str(path)
 	d, n := bytesArg(data)
-	return call(func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_file_write(s.raw, pp, pn, d, n, nil, ms(timeout), e) })
+	return call(func(e **C.aotsb_error_t) C.aotsb_status_t {
+		return C.aotsb_file_write(s.raw, pp, pn, d, n, nil, ms(timeout), e)
+	})
 }
 
 // ReadFile returns a whole file.
@@ -545,7 +571,9 @@ func (s *Sandbox) ReadFile(path string, timeout time.Duration) ([]byte, error) {
 	pp, pn := str(path)
 	var d *C.uint8_t
 	var n C.size_t
-	if err := call(func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_file_read(s.raw, pp, pn, nil, ms(timeout), &d, &n, e) }); err != nil {
+	if err := call(func(e **C.aotsb_error_t) C.aotsb_status_t {
+		return C.aotsb_file_read(s.raw, pp, pn, nil, ms(timeout), &d, &n, e)
+	}); err != nil {
 		return nil, err
 	}
 	defer C.aotsb_free(unsafe.Pointer(d))
@@ -563,7 +591,9 @@ type FileEntry struct {
 func (s *Sandbox) ListFiles(path string, timeout time.Duration) ([]FileEntry, error) {
 	pp, pn := str(path)
 	var l *C.aotsb_file_list_t
-	if err := call(func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_file_list(s.raw, pp, pn, nil, ms(timeout), &l, e) }); err != nil {
+	if err := call(func(e **C.aotsb_error_t) C.aotsb_status_t {
+		return C.aotsb_file_list(s.raw, pp, pn, nil, ms(timeout), &l, e)
+	}); err != nil {
 		return nil, err
 	}
 	defer C.aotsb_file_list_free(l)

@@ -5,12 +5,26 @@ use std::time::Duration;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
-    let sb = Sandbox::create(&client, &CreateOptions { name: Some("my-sandbox".into()), size: Size::Small, ..Default::default() }, Some(Duration::from_secs(60)))?;
+    let sb = Sandbox::create(
+        &client,
+        &CreateOptions {
+            name: Some("my-sandbox".into()),
+            size: Size::Small,
+            ..Default::default()
+        },
+        Some(Duration::from_secs(60)),
+    )?;
     let printer = Box::new(|stream: Stream, bytes: &[u8]| match stream {
         Stream::Stdout => print!("{}", String::from_utf8_lossy(bytes)),
         Stream::Stderr => eprint!("{}", String::from_utf8_lossy(bytes)),
     });
-    let out = sb.exec_with("python --version 2>&1", None, Some(printer), None, Some(Duration::from_secs(10)))?;
+    let out = sb.exec_with(
+        "python --version 2>&1",
+        None,
+        Some(printer),
+        None,
+        Some(Duration::from_secs(10)),
+    )?;
     println!("exit code {:?}", out.exit.code);
     sb.destroy(Some(Duration::from_secs(30)))?;
     Ok(())

@@ -25,10 +25,23 @@ impl Callback {
     }
 }
 
-pub(crate) unsafe extern "C" fn trampoline(user_data: *mut c_void, stream: i32, data: *const u8, len: usize) {
+pub(crate) unsafe extern "C" fn trampoline(
+    user_data: *mut c_void,
+    stream: i32,
+    data: *const u8,
+    len: usize,
+) {
     let f = &mut *(user_data as *mut OutputFn);
-    let bytes = if len == 0 { &[][..] } else { std::slice::from_raw_parts(data, len) };
-    let stream = if stream == aotsandbox_sys::AOTSB_STDERR { Stream::Stderr } else { Stream::Stdout };
+    let bytes = if len == 0 {
+        &[][..]
+    } else {
+        std::slice::from_raw_parts(data, len)
+    };
+    let stream = if stream == aotsandbox_sys::AOTSB_STDERR {
+        Stream::Stderr
+    } else {
+        Stream::Stdout
+    };
     // A panic must not cross the C frames below us; the chunk is dropped and the panic reported on stderr.
     if catch_unwind(AssertUnwindSafe(|| f(stream, bytes))).is_err() {
         eprintln!("aotsandbox: output callback panicked; chunk dropped");

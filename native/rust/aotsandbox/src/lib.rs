@@ -17,7 +17,9 @@ use std::time::Duration;
 
 /// The library version string.
 pub fn version() -> &'static str {
-    unsafe { CStr::from_ptr(sys::aotsb_version()) }.to_str().unwrap_or("?")
+    unsafe { CStr::from_ptr(sys::aotsb_version()) }
+        .to_str()
+        .unwrap_or("?")
 }
 
 /// True when the loaded library speaks the ABI these bindings were written for.
@@ -85,7 +87,10 @@ impl Client {
         check(|e| unsafe { sys::aotsb_config_new(&mut config, e) })?;
         let result = (|| {
             for (value, setter) in [
-                (&options.api_host, sys::aotsb_config_set_api_host as unsafe extern "C" fn(_, _, _, _) -> _),
+                (
+                    &options.api_host,
+                    sys::aotsb_config_set_api_host as unsafe extern "C" fn(_, _, _, _) -> _,
+                ),
                 (&options.namespace, sys::aotsb_config_set_namespace),
                 (&options.api_key, sys::aotsb_config_set_api_key),
             ] {
@@ -93,9 +98,13 @@ impl Client {
                     check(|e| unsafe { setter(config, v.as_ptr().cast(), v.len(), e) })?;
                 }
             }
-            check(|e| unsafe { sys::aotsb_config_set_skip_tls_verify(config, options.skip_tls_verify as i32, e) })?;
+            check(|e| unsafe {
+                sys::aotsb_config_set_skip_tls_verify(config, options.skip_tls_verify as i32, e)
+            })?;
             if let Some(pem) = &options.trusted_ca_pem {
-                check(|e| unsafe { sys::aotsb_config_add_trusted_ca_pem(config, pem.as_ptr().cast(), pem.len(), e) })?;
+                check(|e| unsafe {
+                    sys::aotsb_config_add_trusted_ca_pem(config, pem.as_ptr().cast(), pem.len(), e)
+                })?;
             }
             let mut client = ptr::null_mut();
             check(|e| unsafe { sys::aotsb_client_new(config, &mut client, e) })?;

@@ -7,7 +7,9 @@ use std::ptr;
 use std::time::Duration;
 
 /// Copies a borrowed (pointer, length) view into a String.
-fn text(call: impl FnOnce(*mut *const c_char, *mut usize, *mut *mut sys::aotsb_error_t) -> i32) -> Result<Option<String>> {
+fn text(
+    call: impl FnOnce(*mut *const c_char, *mut usize, *mut *mut sys::aotsb_error_t) -> i32,
+) -> Result<Option<String>> {
     let (mut p, mut n) = (ptr::null(), 0usize);
     check(|e| call(&mut p, &mut n, e))?;
     if p.is_null() {
@@ -27,7 +29,10 @@ pub struct Exit {
 
 impl From<sys::aotsb_exit_t> for Exit {
     fn from(e: sys::aotsb_exit_t) -> Self {
-        Exit { code: (e.has_exit_code != 0).then_some(e.exit_code), destroyed: e.destroyed != 0 }
+        Exit {
+            code: (e.has_exit_code != 0).then_some(e.exit_code),
+            destroyed: e.destroyed != 0,
+        }
     }
 }
 
@@ -42,17 +47,29 @@ pub struct ExecOutput {
 
 impl ExecOutput {
     fn take(result: *mut sys::aotsb_exec_result_t) -> Result<Self> {
-        type Getter = unsafe extern "C" fn(*const sys::aotsb_exec_result_t, *mut *const u8, *mut usize, *mut *mut sys::aotsb_error_t) -> i32;
+        type Getter = unsafe extern "C" fn(
+            *const sys::aotsb_exec_result_t,
+            *mut *const u8,
+            *mut usize,
+            *mut *mut sys::aotsb_error_t,
+        ) -> i32;
         let read = |f: Getter| -> Result<Vec<u8>> {
             let (mut p, mut n) = (ptr::null(), 0usize);
             check(|e| unsafe { f(result, &mut p, &mut n, e) })?;
-            Ok(if n == 0 { Vec::new() } else { unsafe { std::slice::from_raw_parts(p, n) }.to_vec() })
+            Ok(if n == 0 {
+                Vec::new()
+            } else {
+                unsafe { std::slice::from_raw_parts(p, n) }.to_vec()
+            })
         };
         let out = (|| {
             let mut exit = sys::aotsb_exit_t::default();
             check(|e| unsafe { sys::aotsb_exec_result_exit(result, &mut exit, e) })?;
             Ok(ExecOutput {
-                exec_id: text(|p, n, e| unsafe { sys::aotsb_exec_result_exec_id(result, p, n, e) })?.unwrap_or_default(),
+                exec_id: text(|p, n, e| unsafe {
+                    sys::aotsb_exec_result_exec_id(result, p, n, e)
+                })?
+                .unwrap_or_default(),
                 stdout: read(sys::aotsb_exec_result_stdout)?,
                 stderr: read(sys::aotsb_exec_result_stderr)?,
                 exit: exit.into(),
@@ -83,12 +100,18 @@ unsafe impl Send for Sandbox {}
 unsafe impl Sync for Sandbox {}
 
 impl Sandbox {
-    pub fn create(client: &Client, options: &CreateOptions, timeout: Option<Duration>) -> Result<Sandbox> {
+    pub fn create(
+        client: &Client,
+        options: &CreateOptions,
+        timeout: Option<Duration>,
+    ) -> Result<Sandbox> {
         let mut o = ptr::null_mut();
         check(|e| unsafe { sys::aotsb_create_options_new(&mut o, e) })?;
         let result = (|| {
             if let Some(name) = &options.name {
-                check(|e| unsafe { sys::aotsb_create_options_set_name(o, name.as_ptr().cast(), name.len(), e) })?;
+                check(|e| unsafe {
+                    sys::aotsb_create_options_set_name(o, name.as_ptr().cast(), name.len(), e)
+                })?;
             }
             let size = match options.size {
                 Size::Small => sys::AOTSB_SIZE_SMALL,
@@ -98,22 +121,44 @@ impl Sandbox {
             };
             check(|e| unsafe { sys::aotsb_create_options_set_size(o, size, e) })?;
             if let Some(t) = options.idle_timeout {
-                check(|e| unsafe { sys::aotsb_create_options_set_idle_timeout(o, t.as_secs() as u32, e) })?;
+                check(|e| unsafe {
+                    sys::aotsb_create_options_set_idle_timeout(o, t.as_secs() as u32, e)
+                })?;
             }
             if let Some(t) = options.max_lifetime {
-                check(|e| unsafe { sys::aotsb_create_options_set_max_lifetime(o, t.as_secs() as u32, e) })?;
+                check(|e| unsafe {
+                    sys::aotsb_create_options_set_max_lifetime(o, t.as_secs() as u32, e)
+                })?;
             }
             for port in &options.ports {
                 check(|e| unsafe { sys::aotsb_create_options_add_port(o, *port as i32, e) })?;
             }
             for (k, v) in &options.envs {
-                check(|e| unsafe { sys::aotsb_create_options_set_env(o, k.as_ptr().cast(), k.len(), v.as_ptr().cast(), v.len(), e) })?;
+                check(|e| unsafe {
+                    sys::aotsb_create_options_set_env(
+                        o,
+                        k.as_ptr().cast(),
+                        k.len(),
+                        v.as_ptr().cast(),
+                        v.len(),
+                        e,
+                    )
+                })?;
             }
             if let Some(json) = &options.policy_json {
-                check(|e| unsafe { sys::aotsb_create_options_set_policy_json(o, json.as_ptr().cast(), json.len(), e) })?;
+                check(|e| unsafe {
+                    sys::aotsb_create_options_set_policy_json(
+                        o,
+                        json.as_ptr().cast(),
+                        json.len(),
+                        e,
+                    )
+                })?;
             }
             let mut sb = ptr::null_mut();
-            check(|e| unsafe { sys::aotsb_sandbox_create(client.raw(), o, ptr::null_mut(), ms(timeout), &mut sb, e) })?;
+            check(|e| unsafe {
+                sys::aotsb_sandbox_create(client.raw(), o, ptr::null_mut(), ms(timeout), &mut sb, e)
+            })?;
             Ok(Sandbox(sb))
         })();
         unsafe { sys::aotsb_create_options_free(o) };
@@ -121,24 +166,49 @@ impl Sandbox {
     }
 
     /// Connects to an existing sandbox with its session token (e.g. handed over from another process).
-    pub fn attach(client: &Client, id: &str, session_token: &str, timeout: Option<Duration>) -> Result<Sandbox> {
+    pub fn attach(
+        client: &Client,
+        id: &str,
+        session_token: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Sandbox> {
         let mut sb = ptr::null_mut();
         check(|e| unsafe {
-            sys::aotsb_sandbox_attach(client.raw(), id.as_ptr().cast(), id.len(), session_token.as_ptr().cast(), session_token.len(), ptr::null_mut(), ms(timeout), &mut sb, e)
+            sys::aotsb_sandbox_attach(
+                client.raw(),
+                id.as_ptr().cast(),
+                id.len(),
+                session_token.as_ptr().cast(),
+                session_token.len(),
+                ptr::null_mut(),
+                ms(timeout),
+                &mut sb,
+                e,
+            )
         })?;
         Ok(Sandbox(sb))
     }
 
     pub fn id(&self) -> String {
-        text(|p, n, e| unsafe { sys::aotsb_sandbox_id(self.0, p, n, e) }).ok().flatten().unwrap_or_default()
+        text(|p, n, e| unsafe { sys::aotsb_sandbox_id(self.0, p, n, e) })
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     pub fn session_token(&self) -> Option<String> {
-        text(|p, n, e| unsafe { sys::aotsb_sandbox_session_token(self.0, p, n, e) }).ok().flatten()
+        text(|p, n, e| unsafe { sys::aotsb_sandbox_session_token(self.0, p, n, e) })
+            .ok()
+            .flatten()
     }
 
     pub fn preview_url(&self, port: u16) -> Result<String> {
-        Ok(text(|p, n, e| unsafe { sys::aotsb_sandbox_preview_url(self.0, port as i32, p, n, e) })?.unwrap_or_default())
+        Ok(
+            text(|p, n, e| unsafe {
+                sys::aotsb_sandbox_preview_url(self.0, port as i32, p, n, e)
+            })?
+            .unwrap_or_default(),
+        )
     }
 
     /// Runs a command to completion, capturing its output.
@@ -148,13 +218,32 @@ impl Sandbox {
 
     /// Runs a command to completion: optional stdin bytes, optional streaming callback (then nothing is captured),
     /// optional cancel token and timeout (on timeout the command gets SIGTERM).
-    pub fn exec_with(&self, command: &str, stdin: Option<&[u8]>, on_output: Option<OutputFn>, cancel: Option<&CancelToken>, timeout: Option<Duration>) -> Result<ExecOutput> {
+    pub fn exec_with(
+        &self,
+        command: &str,
+        stdin: Option<&[u8]>,
+        on_output: Option<OutputFn>,
+        cancel: Option<&CancelToken>,
+        timeout: Option<Duration>,
+    ) -> Result<ExecOutput> {
         let mut cb = on_output.map(Callback::new);
         let (f, ud) = c_parts(&mut cb);
         let (sp, sn) = stdin.map_or((ptr::null(), 0), |s| (s.as_ptr(), s.len()));
         let mut r = ptr::null_mut();
         check(|e| unsafe {
-            sys::aotsb_exec(self.0, command.as_ptr().cast(), command.len(), sp, sn, f, ud, CancelToken::raw(cancel), ms(timeout), &mut r, e)
+            sys::aotsb_exec(
+                self.0,
+                command.as_ptr().cast(),
+                command.len(),
+                sp,
+                sn,
+                f,
+                ud,
+                CancelToken::raw(cancel),
+                ms(timeout),
+                &mut r,
+                e,
+            )
         })?;
         drop(cb); // aotsb_exec guarantees no call after it returned
         ExecOutput::take(r)
@@ -165,39 +254,114 @@ impl Sandbox {
         let mut cb = on_output.map(Callback::new);
         let (f, ud) = c_parts(&mut cb);
         let mut x = ptr::null_mut();
-        check(|e| unsafe { sys::aotsb_exec_start(self.0, command.as_ptr().cast(), command.len(), f, ud, &mut x, e) })?;
-        Ok(Exec { raw: x, _callback: cb })
+        check(|e| unsafe {
+            sys::aotsb_exec_start(
+                self.0,
+                command.as_ptr().cast(),
+                command.len(),
+                f,
+                ud,
+                &mut x,
+                e,
+            )
+        })?;
+        Ok(Exec {
+            raw: x,
+            _callback: cb,
+        })
     }
 
     /// Starts a detached command.
-    pub fn start_detached(&self, command: &str, on_output: Option<OutputFn>, timeout: Option<Duration>) -> Result<Command> {
+    pub fn start_detached(
+        &self,
+        command: &str,
+        on_output: Option<OutputFn>,
+        timeout: Option<Duration>,
+    ) -> Result<Command> {
         let mut cb = on_output.map(Callback::new);
         let (f, ud) = c_parts(&mut cb);
         let mut c = ptr::null_mut();
         check(|e| unsafe {
-            sys::aotsb_command_start(self.0, command.as_ptr().cast(), command.len(), ptr::null(), 0, f, ud, ptr::null_mut(), ms(timeout), &mut c, e)
+            sys::aotsb_command_start(
+                self.0,
+                command.as_ptr().cast(),
+                command.len(),
+                ptr::null(),
+                0,
+                f,
+                ud,
+                ptr::null_mut(),
+                ms(timeout),
+                &mut c,
+                e,
+            )
         })?;
-        Ok(Command { raw: c, _callback: cb })
+        Ok(Command {
+            raw: c,
+            _callback: cb,
+        })
     }
 
     /// Re-attaches to a detached command by exec id; `replay` resends buffered output first.
-    pub fn get_command(&self, exec_id: &str, replay: bool, on_output: Option<OutputFn>, timeout: Option<Duration>) -> Result<Command> {
+    pub fn get_command(
+        &self,
+        exec_id: &str,
+        replay: bool,
+        on_output: Option<OutputFn>,
+        timeout: Option<Duration>,
+    ) -> Result<Command> {
         let mut cb = on_output.map(Callback::new);
         let (f, ud) = c_parts(&mut cb);
         let mut c = ptr::null_mut();
         check(|e| unsafe {
-            sys::aotsb_command_get(self.0, exec_id.as_ptr().cast(), exec_id.len(), replay as i32, f, ud, ptr::null_mut(), ms(timeout), &mut c, e)
+            sys::aotsb_command_get(
+                self.0,
+                exec_id.as_ptr().cast(),
+                exec_id.len(),
+                replay as i32,
+                f,
+                ud,
+                ptr::null_mut(),
+                ms(timeout),
+                &mut c,
+                e,
+            )
         })?;
-        Ok(Command { raw: c, _callback: cb })
+        Ok(Command {
+            raw: c,
+            _callback: cb,
+        })
     }
 
     pub fn write_file(&self, path: &str, data: &[u8], timeout: Option<Duration>) -> Result<()> {
-        check(|e| unsafe { sys::aotsb_file_write(self.0, path.as_ptr().cast(), path.len(), data.as_ptr(), data.len(), ptr::null_mut(), ms(timeout), e) })
+        check(|e| unsafe {
+            sys::aotsb_file_write(
+                self.0,
+                path.as_ptr().cast(),
+                path.len(),
+                data.as_ptr(),
+                data.len(),
+                ptr::null_mut(),
+                ms(timeout),
+                e,
+            )
+        })
     }
 
     pub fn read_file(&self, path: &str, timeout: Option<Duration>) -> Result<Vec<u8>> {
         let (mut p, mut n) = (ptr::null_mut(), 0usize);
-        check(|e| unsafe { sys::aotsb_file_read(self.0, path.as_ptr().cast(), path.len(), ptr::null_mut(), ms(timeout), &mut p, &mut n, e) })?;
+        check(|e| unsafe {
+            sys::aotsb_file_read(
+                self.0,
+                path.as_ptr().cast(),
+                path.len(),
+                ptr::null_mut(),
+                ms(timeout),
+                &mut p,
+                &mut n,
+                e,
+            )
+        })?;
         let bytes = unsafe { std::slice::from_raw_parts(p, n) }.to_vec();
         unsafe { sys::aotsb_free(p.cast()) };
         Ok(bytes)
@@ -205,7 +369,17 @@ impl Sandbox {
 
     pub fn list_files(&self, path: &str, timeout: Option<Duration>) -> Result<Vec<FileEntry>> {
         let mut list = ptr::null_mut();
-        check(|e| unsafe { sys::aotsb_file_list(self.0, path.as_ptr().cast(), path.len(), ptr::null_mut(), ms(timeout), &mut list, e) })?;
+        check(|e| unsafe {
+            sys::aotsb_file_list(
+                self.0,
+                path.as_ptr().cast(),
+                path.len(),
+                ptr::null_mut(),
+                ms(timeout),
+                &mut list,
+                e,
+            )
+        })?;
         let entries = (|| {
             let mut count = 0usize;
             check(|e| unsafe { sys::aotsb_file_list_count(list, &mut count, e) })?;
@@ -214,7 +388,12 @@ impl Sandbox {
                     let mut raw = std::mem::MaybeUninit::<sys::aotsb_file_entry_t>::zeroed();
                     check(|e| unsafe { sys::aotsb_file_list_get(list, i, raw.as_mut_ptr(), e) })?;
                     let raw = unsafe { raw.assume_init() };
-                    let s = |p: *const c_char, n: usize| String::from_utf8_lossy(unsafe { std::slice::from_raw_parts(p as *const u8, n) }).into_owned();
+                    let s = |p: *const c_char, n: usize| {
+                        String::from_utf8_lossy(unsafe {
+                            std::slice::from_raw_parts(p as *const u8, n)
+                        })
+                        .into_owned()
+                    };
                     Ok(FileEntry {
                         name: s(raw.name, raw.name_len),
                         kind: s(raw.type_, raw.type_len),
@@ -250,11 +429,23 @@ unsafe impl Sync for Exec {}
 
 impl Exec {
     pub fn id(&self) -> String {
-        text(|p, n, e| unsafe { sys::aotsb_exec_id(self.raw, p, n, e) }).ok().flatten().unwrap_or_default()
+        text(|p, n, e| unsafe { sys::aotsb_exec_id(self.raw, p, n, e) })
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     pub fn write_stdin(&self, data: &[u8]) -> Result<()> {
-        check(|e| unsafe { sys::aotsb_exec_write_stdin(self.raw, data.as_ptr(), data.len(), ptr::null_mut(), 10_000, e) })
+        check(|e| unsafe {
+            sys::aotsb_exec_write_stdin(
+                self.raw,
+                data.as_ptr(),
+                data.len(),
+                ptr::null_mut(),
+                10_000,
+                e,
+            )
+        })
     }
 
     pub fn close_stdin(&self) -> Result<()> {
@@ -262,13 +453,24 @@ impl Exec {
     }
 
     pub fn kill(&self, signal: &str) -> Result<()> {
-        check(|e| unsafe { sys::aotsb_exec_kill(self.raw, signal.as_ptr().cast(), signal.len(), ptr::null_mut(), 10_000, e) })
+        check(|e| unsafe {
+            sys::aotsb_exec_kill(
+                self.raw,
+                signal.as_ptr().cast(),
+                signal.len(),
+                ptr::null_mut(),
+                10_000,
+                e,
+            )
+        })
     }
 
     /// Waits for the end; a timeout only stops waiting.
     pub fn wait(&self, timeout: Option<Duration>) -> Result<ExecOutput> {
         let mut r = ptr::null_mut();
-        check(|e| unsafe { sys::aotsb_exec_wait(self.raw, ptr::null_mut(), ms(timeout), &mut r, e) })?;
+        check(|e| unsafe {
+            sys::aotsb_exec_wait(self.raw, ptr::null_mut(), ms(timeout), &mut r, e)
+        })?;
         ExecOutput::take(r)
     }
 }
@@ -290,7 +492,10 @@ unsafe impl Sync for Command {}
 
 impl Command {
     pub fn exec_id(&self) -> String {
-        text(|p, n, e| unsafe { sys::aotsb_command_exec_id(self.raw, p, n, e) }).ok().flatten().unwrap_or_default()
+        text(|p, n, e| unsafe { sys::aotsb_command_exec_id(self.raw, p, n, e) })
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     pub fn pid(&self) -> Option<i64> {
@@ -300,12 +505,23 @@ impl Command {
     }
 
     pub fn kill(&self, signal: &str) -> Result<()> {
-        check(|e| unsafe { sys::aotsb_command_kill(self.raw, signal.as_ptr().cast(), signal.len(), ptr::null_mut(), 10_000, e) })
+        check(|e| unsafe {
+            sys::aotsb_command_kill(
+                self.raw,
+                signal.as_ptr().cast(),
+                signal.len(),
+                ptr::null_mut(),
+                10_000,
+                e,
+            )
+        })
     }
 
     pub fn wait(&self, timeout: Option<Duration>) -> Result<Exit> {
         let mut exit = sys::aotsb_exit_t::default();
-        check(|e| unsafe { sys::aotsb_command_wait(self.raw, ptr::null_mut(), ms(timeout), &mut exit, e) })?;
+        check(|e| unsafe {
+            sys::aotsb_command_wait(self.raw, ptr::null_mut(), ms(timeout), &mut exit, e)
+        })?;
         Ok(exit.into())
     }
 }

@@ -20,7 +20,7 @@ internal static unsafe class CommandExports
             var options = new DetachedExecOptions
             {
                 OnOutput = callback is null ? null : callback.Invoke,
-                StdinBytes = stdin == null ? null : Utf8Args.Bytes(stdin, stdinLength, "stdin").ToArray(),
+                StdinBytes = Utf8Args.OptionalBytes(stdin, stdinLength, "stdin"),
             };
             DetachedCommand started = Deadline.Run(token => s.Sandbox.StartDetachedAsync(text, options, token), cancel, timeoutMs);
             Out.Handle(outCommand, new CommandObject(started, callback));

@@ -25,7 +25,7 @@ internal static unsafe class ExecExports
                 OnOutput = callback is null ? capture!.Append : callback.Invoke,
                 Timeout = timeoutMs == 0 ? null : TimeSpan.FromMilliseconds(timeoutMs),
                 CancellationToken = token,
-                StdinBytes = stdin == null ? null : Utf8Args.Bytes(stdin, stdinLength, "stdin").ToArray(),
+                StdinBytes = Utf8Args.OptionalBytes(stdin, stdinLength, "stdin"),
             };
             ExecResult result = s.Sandbox.Exec(text, options).AsTask().GetAwaiter().GetResult();
             Out.Handle(outResult, new ExecResultObject(result, capture));

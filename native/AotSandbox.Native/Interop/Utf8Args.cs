@@ -43,6 +43,21 @@ internal static unsafe class Utf8Args
         return data == null ? default : new ReadOnlySpan<byte>(data, (int)length);
     }
 
+    /// <summary>
+    /// Optional bytes: NULL means absent (null), anything else a copy, even when empty. Written as an if on purpose:
+    /// in <c>cond ? null : memory</c> the literal null converts through ReadOnlyMemory's implicit operator from
+    /// <c>T[]?</c> into an empty, *present* value, and "no stdin" would become "stdin closed at once".
+    /// </summary>
+    public static ReadOnlyMemory<byte>? OptionalBytes(byte* data, nuint length, string name)
+    {
+        if (data == null)
+        {
+            return null;
+        }
+
+        return Bytes(data, length, name).ToArray();
+    }
+
     private static string Decode(byte* data, nuint length, string name)
     {
         try

@@ -537,6 +537,17 @@ func (c *Command) Pid() int64 {
 	return int64(pid)
 }
 
+func (c *Command) WriteStdin(data []byte) error {
+	d, n := bytesArg(data)
+	return call(func(e **C.aotsb_error_t) C.aotsb_status_t {
+		return C.aotsb_command_write_stdin(c.raw, d, n, nil, 10000, e)
+	})
+}
+
+func (c *Command) CloseStdin() error {
+	return call(func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_command_close_stdin(c.raw, nil, 10000, e) })
+}
+
 func (c *Command) Kill(signal string) error {
 	sp, sn := str(signal)
 	return call(func(e **C.aotsb_error_t) C.aotsb_status_t { return C.aotsb_command_kill(c.raw, sp, sn, nil, 10000, e) })

@@ -134,6 +134,27 @@ func TestWalkthrough(t *testing.T) {
 	other.Close()
 	cmd.Close()
 
+	var echoed bytes.Buffer
+	cat, err := sb.StartDetached("cat", func(_ Stream, d []byte) { mu.Lock(); echoed.Write(d); mu.Unlock() }, T)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.WriteStdin([]byte("to detached\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.CloseStdin(); err != nil {
+		t.Fatal(err)
+	}
+	if exit, err := cat.Wait(T); err != nil || exit.Code != 0 {
+		t.Fatalf("detached cat: %v %+v", err, exit)
+	}
+	cat.Close()
+	mu.Lock()
+	if echoed.String() != "to detached\n" {
+		t.Fatalf("detached cat echoed %q", echoed.String())
+	}
+	mu.Unlock()
+
 	sleeper, err := sb.StartDetached("sleep 30", nil, T)
 	if err != nil {
 		t.Fatal(err)

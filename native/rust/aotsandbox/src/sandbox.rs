@@ -504,6 +504,23 @@ impl Command {
         (pid >= 0).then_some(pid)
     }
 
+    pub fn write_stdin(&self, data: &[u8]) -> Result<()> {
+        check(|e| unsafe {
+            sys::aotsb_command_write_stdin(
+                self.raw,
+                data.as_ptr(),
+                data.len(),
+                ptr::null_mut(),
+                10_000,
+                e,
+            )
+        })
+    }
+
+    pub fn close_stdin(&self) -> Result<()> {
+        check(|e| unsafe { sys::aotsb_command_close_stdin(self.raw, ptr::null_mut(), 10_000, e) })
+    }
+
     pub fn kill(&self, signal: &str) -> Result<()> {
         check(|e| unsafe {
             sys::aotsb_command_kill(

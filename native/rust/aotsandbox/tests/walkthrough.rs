@@ -111,6 +111,25 @@ fn walkthrough() {
     assert_eq!(*got.lock().unwrap(), "bg\n");
     drop(again);
     drop(other);
+    let echoed = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let e2 = echoed.clone();
+    let cat = sb
+        .start_detached(
+            "cat",
+            Some(Box::new(move |_, d| {
+                e2.lock().unwrap().extend_from_slice(d)
+            })),
+            T,
+        )
+        .unwrap();
+    cat.write_stdin(b"to detached\n").unwrap();
+    cat.close_stdin().unwrap();
+    assert_eq!(cat.wait(T).unwrap().code, Some(0));
+    drop(cat);
+    assert_eq!(
+        String::from_utf8_lossy(&echoed.lock().unwrap()),
+        "to detached\n"
+    );
     let sleeper = sb.start_detached("sleep 30", None, T).unwrap();
     assert_eq!(
         sleeper

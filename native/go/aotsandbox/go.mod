@@ -1,0 +1,3 @@
+module aotsandbox.dev/aotsandbox
+
+go 1.19

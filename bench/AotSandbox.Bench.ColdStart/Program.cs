@@ -5,6 +5,8 @@ using AotSandbox;
 // Usage:
 //   attach API_HOST NAMESPACE API_KEY SANDBOX_ID TOKEN   re-attach, exec `true`, destroy
 //   create API_HOST NAMESPACE API_KEY                    create, exec `true`, destroy
+//   split  API_HOST NAMESPACE API_KEY SANDBOX_ID TOKEN   profile of attach: a cold GET alone ("rest"), then the attach
+//                                                        (warm GET + WebSocket connect + auth), exec `true`, destroy
 //   stream API_HOST NAMESPACE API_KEY SANDBOX_ID TOKEN BYTES   exec a command printing BYTES of base64, report RSS
 // Each milestone prints "t NAME TIMESTAMP" on the monotonic clock (Stopwatch, CLOCK_MONOTONIC on Linux), which the
 // parent shares, so "process start → connected session" is measured apart from create/exec/destroy.
@@ -18,6 +20,13 @@ if (mode == "create")
 }
 else
 {
+    if (mode == "split")
+    {
+        // Pays the HTTP stack's first use on its own, so "connected" − "rest" is what the data plane costs cold.
+        await Sandbox.GetAsync(args[4], connection);
+        Mark("rest");
+    }
+
     sandbox = await Sandbox.AttachAsync(args[4], args[5], connection);
 }
 

@@ -55,6 +55,28 @@ internal sealed class ColdStartScenarios(BenchEmulator emulator, ResultTable tab
             AtMost(ratio, 2)));
         table.Note($"AOT client milestones (p50): Main entered {F(main.P50, "0.0")} ms after Process.Start; Main → connected {F(connected.P50 - main.P50, "0.0")} ms (GET sandbox + TCP + upgrade + auth); then exec `true` {F(exec.P50, "0.0")} ms and destroy {F(destroy.P50, "0.0")} ms; n = {connected.Count}.");
 
+        // Profile of "Main → connected" (stopwatch milestones in the client): a cold REST GET on its own, then the attach.
+        var restCold = new Samples();
+        var attachAfterRest = new Samples();
+        for (int i = 0; i < 5; i++)
+        {
+            string sid;
+            string stoken;
+            await using (Sandbox prepared = await Sandbox.CreateAsync(emulator.Create($"bench-split-{i}")))
+            {
+                sid = prepared.Id;
+                stoken = prepared.SessionToken!;
+            }
+
+            (int code, string output, long t0, _) = await ChildProcesses.RunAsync(clientPath, ["split", c.ApiHost!, c.Namespace!, c.ApiKey!, sid, stoken], ChildTimeout);
+            Require(code == 0, "the AOT client (split) failed: " + output);
+            Dictionary<string, double> m = ChildProcesses.Milestones(output, t0);
+            restCold.Add(m["rest"] - m["main"]);
+            attachAfterRest.Add(m["connected"] - m["rest"]);
+        }
+
+        table.Note($"Profile of the client's Main → connected (p50 of 5, separate runs): first REST GET (cold HttpClient/SocketsHttpHandler) {F(restCold.P50, "0.0")} ms; then AttachAsync with the HTTP stack warm (GET + TCP + WebSocket upgrade incl. the first crypto call, which loads OpenSSL — about 2 ms measured alone in an AOT probe — + auth) {F(attachAfterRest.P50, "0.0")} ms.");
+
         var createMode = new Samples();
         var createExec = new Samples();
         for (int i = 0; i < 3; i++)

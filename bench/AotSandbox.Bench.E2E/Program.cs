@@ -1,12 +1,25 @@
 using System.Diagnostics;
+using AotSandbox;
 using AotSandbox.Bench.E2E;
 
 // The whole bench in one run (see bench/README.md): BenchmarkDotNet suite, AOT cold start, end-to-end against the
-// emulator with real sandboxes. Writes bench/RESULTS.md. Options: --skip-bdn, --skip-e2e, --bdn-filter PATTERN.
+// emulator with real sandboxes. Writes bench/RESULTS.md. Options: --skip-bdn, --skip-e2e, --bdn-filter PATTERN;
+// --serve-only starts the bench emulator with one sandbox and prints how to reach it (for profiling by hand).
 if (Environment.UserName != "root")
 {
     Console.Error.WriteLine("The end-to-end part runs real sandboxes (bubblewrap, cgroups, namespaces): run as root.");
     return 2;
+}
+
+if (args.Contains("--serve-only"))
+{
+    // For profiling by hand (strace, perf): the bench emulator plus one ready sandbox, until stdin closes.
+    await using BenchEmulator served = await BenchEmulator.StartAsync();
+    await using Sandbox ready = await Sandbox.CreateAsync(served.Create("bench-profile", SandboxSize.Large));
+    SandboxConnectionOptions c = served.Connection();
+    Console.WriteLine($"{c.ApiHost} {c.Namespace} {c.ApiKey} {ready.Id} {ready.SessionToken}");
+    await Console.In.ReadToEndAsync();
+    return 0;
 }
 
 bool skipBdn = args.Contains("--skip-bdn");

@@ -70,6 +70,14 @@ internal sealed class ResultTable
             md.AppendLine();
         }
 
+        // Hand-written profiles behind the verdicts (what bounds a missed target), kept beside the generated table.
+        string profiles = Path.Combine(ChildProcesses.RepositoryRoot, "bench", "PROFILE-NOTES.md");
+        if (File.Exists(profiles))
+        {
+            md.AppendLine(File.ReadAllText(profiles).TrimEnd());
+            md.AppendLine();
+        }
+
         if (!string.IsNullOrEmpty(benchmarkTable))
         {
             md.AppendLine("## BenchmarkDotNet summary (this run)");

@@ -136,6 +136,27 @@ public sealed class ExecEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLifet
         Assert.Equal(expected, result.Stdout);
     }
 
+    [Fact]
+    public async Task Exec_SlowConsumer_StillReceivesEveryByteWrittenBeforeExit()
+    {
+        // The command writes 3 MB at once and exits; the client reads slowly (the callback stalls the receive loop),
+        // so most of it is still in the agent's pipes and windows when the process has already exited.
+        long received = 0;
+        ExecResult result = await _sandbox.Exec("head -c 3000000 /dev/zero | tr '\\0' a", new ExecOptions
+        {
+            Timeout = TimeSpan.FromSeconds(60),
+            CaptureOutput = false,
+            OnOutput = (_, utf8) =>
+            {
+                received += utf8.Length;
+                Thread.Sleep(2);
+            },
+        });
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(3_000_000, received);
+    }
+
     private async Task<ExecResult> PollAsync(string command, string expected)
     {
         ExecResult last = null!;

@@ -94,7 +94,7 @@ internal static class EgressPolicyParser
             }
         }
         if (host is null || port is null) throw new EgressPolicyException(where + " needs host and port");
-        if (rules is not null && protocol == "tcp") throw new EgressPolicyException(where + ": rules need HTTP (protocol tcp cannot carry rules)");
+        // "TCP" is the transport Adobe's clients name (the default); HTTP rules ride on it, so it never conflicts with rules.
         return new EgressEntry(host, port.Value, protocol, rules);
     }
 

@@ -67,14 +67,14 @@ public sealed class TransportAllocationTests
     [OptimizedBuildFact]
     public async Task Receive_SingleFrameTextMessages_ZeroAllocationSteadyState()
     {
-        using var peer = new BlockingPeer();
+        using var peer = new LoopbackPeer();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         CancellationToken token = timeout.Token;
         await using IMessageTransport client = await peer.ConnectAsync(token);
 
         byte[] one = [0x81, (byte)Message.Length, .. Message];
-        byte[] blockN = Repeat(one, N);
-        byte[] block2N = Repeat(one, 2 * N);
+        byte[] blockN = LoopbackPeer.Repeat(one, N);
+        byte[] block2N = LoopbackPeer.Repeat(one, 2 * N);
 
         for (int warm = 0; warm < 4; warm++)
         {
@@ -95,7 +95,7 @@ public sealed class TransportAllocationTests
     [OptimizedBuildFact]
     public async Task SendText_ZeroAllocationSteadyState()
     {
-        using var peer = new BlockingPeer();
+        using var peer = new LoopbackPeer();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         CancellationToken token = timeout.Token;
         await using IMessageTransport client = await peer.ConnectAsync(token);
@@ -132,7 +132,7 @@ public sealed class TransportAllocationTests
     // Pooled like the SDK's own methods, so the measuring loop itself does not allocate a box per round; and
     // ConfigureAwait(false) because xunit's SynchronizationContext allocates for every continuation posted to it.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<long> ReceiveAsync(IMessageTransport client, BlockingPeer peer, byte[] block, int count, CancellationToken token)
+    private static async ValueTask<long> ReceiveAsync(IMessageTransport client, LoopbackPeer peer, byte[] block, int count, CancellationToken token)
     {
         long before = GC.GetTotalAllocatedBytes(precise: true);
         peer.Send(block);
@@ -159,115 +159,5 @@ public sealed class TransportAllocationTests
         }
 
         return GC.GetTotalAllocatedBytes(precise: true) - before;
-    }
-
-    private static byte[] Repeat(byte[] frame, int count)
-    {
-        byte[] block = new byte[frame.Length * count];
-        for (int i = 0; i < count; i++)
-        {
-            frame.CopyTo(block, i * frame.Length);
-        }
-
-        return block;
-    }
-
-    /// <summary>
-    /// A loopback server whose per-message work happens on its own thread with blocking socket calls,
-    /// so it allocates nothing per message and its allocations do not vary with N.
-    /// </summary>
-    private sealed class BlockingPeer : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly SemaphoreSlim _sendRequested = new(0);
-        private Socket? _socket;
-        private byte[]? _pending;
-        private long _drained;
-
-        public BlockingPeer() => _listener.Start();
-
-        public long Drained => Interlocked.Read(ref _drained);
-
-        public async Task<IMessageTransport> ConnectAsync(CancellationToken token)
-        {
-            int port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            Task<Socket> accept = _listener.AcceptSocketAsync(token).AsTask();
-            ValueTask<IMessageTransport> connect = WebSocketClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/exec"), new WebSocketClientOptions(), token);
-            _socket = await accept;
-            Handshake(_socket);
-            IMessageTransport client = await connect;
-            new Thread(SendLoop) { IsBackground = true, Name = "alloc-test peer writer" }.Start();
-            return client;
-        }
-
-        /// <summary>Writes the block from the peer thread (returns at once; the client receive loop consumes it).</summary>
-        public void Send(byte[] block)
-        {
-            Volatile.Write(ref _pending, block);
-            _sendRequested.Release();
-        }
-
-        public void StartDraining() => new Thread(DrainLoop) { IsBackground = true, Name = "alloc-test peer reader" }.Start();
-
-        public void Dispose()
-        {
-            _socket?.Dispose();
-            _listener.Stop();
-            _sendRequested.Dispose();
-        }
-
-        private static void Handshake(Socket socket)
-        {
-            byte[] buffer = new byte[4096];
-            int length = 0;
-            int end;
-            while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
-            {
-                length += socket.Receive(buffer, length, buffer.Length - length, SocketFlags.None);
-            }
-
-            string head = Encoding.ASCII.GetString(buffer, 0, end);
-            string key = head.Split("\r\n").Single(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
-#pragma warning disable CA5350 // RFC 6455 accept computation, written independently of the SDK's.
-            string accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-#pragma warning restore CA5350
-            socket.Send(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"));
-        }
-
-        private void SendLoop()
-        {
-            try
-            {
-                while (true)
-                {
-                    _sendRequested.Wait();
-                    byte[] block = Volatile.Read(ref _pending)!;
-                    int sent = 0;
-                    while (sent < block.Length)
-                    {
-                        sent += _socket!.Send(block, sent, block.Length - sent, SocketFlags.None);
-                    }
-                }
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-            }
-        }
-
-        private void DrainLoop()
-        {
-            byte[] buffer = new byte[256 * 1024];
-            try
-            {
-                int read;
-                while ((read = _socket!.Receive(buffer)) > 0)
-                {
-                    Interlocked.Add(ref _drained, read);
-                }
-            }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-            {
-            }
-        }
     }
 }

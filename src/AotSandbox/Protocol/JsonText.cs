@@ -38,9 +38,8 @@ internal readonly ref struct JsonText
             return Raw.Length;
         }
 
-        var reader = new Utf8JsonReader(Quoted);
-        reader.Read();
-        return reader.CopyString(destination);
+        // The token was validated when the frame was read: decode without a second validating pass.
+        return JsonStringUnescaper.Unescape(Raw, destination);
     }
 
     /// <summary>The decoded value as a string (allocates; for cold paths), or <see langword="null"/> when absent.</summary>

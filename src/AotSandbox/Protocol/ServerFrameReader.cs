@@ -14,6 +14,19 @@ internal static class ServerFrameReader
     public static bool TryRead(ReadOnlySpan<byte> json, out ServerFrame frame)
     {
         frame = default;
+        if (ExecOutputScanner.TryScan(json, ref frame))
+        {
+            return true;
+        }
+
+        frame = default;
+        return TryReadWithJsonReader(json, out frame);
+    }
+
+    /// <summary>The general path (every frame type), without the exec.output fast path; tests compare the two.</summary>
+    internal static bool TryReadWithJsonReader(ReadOnlySpan<byte> json, out ServerFrame frame)
+    {
+        frame = default;
         try
         {
             return TryReadCore(json, ref frame);

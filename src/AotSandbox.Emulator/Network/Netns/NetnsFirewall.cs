@@ -32,6 +32,9 @@ internal static class NetnsFirewall
 
         """);
 
+    /// <summary>Makes the ruleset idempotent: an existing table of ours is dropped atomically with the new definition.</summary>
+    private const string ReplaceExisting = "table inet aotsandbox\ndelete table inet aotsandbox\n";
+
     /// <summary>
     /// Applies route and rules inside <paramref name="netnsPath"/>. route_localnet is needed because redirected
     /// packets carry 127.0.0.1 as source toward a non-loopback destination until the nat hook rewrites them.
@@ -40,7 +43,7 @@ internal static class NetnsFirewall
     {
         const string script = "set -e; ip link set lo up; ip route replace default dev lo src 127.0.0.1; " +
             "echo 1 > /proc/sys/net/ipv4/conf/lo/route_localnet; echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet; " +
-            "nft delete table inet aotsandbox 2>/dev/null || true; nft -f -";
+            "nft -f -";
         var psi = new ProcessStartInfo("nsenter")
         {
             RedirectStandardInput = true,
@@ -54,7 +57,9 @@ internal static class NetnsFirewall
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(script);
         using Process p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start nsenter");
-        await p.StandardInput.WriteAsync(Ruleset).ConfigureAwait(false);
+        // Replace-if-present in the same nft transaction (declare, delete, define) instead of a separate
+        // `nft delete table … || true` process: one nft start fewer per sandbox (measured 7-11 ms of ~36 ms).
+        await p.StandardInput.WriteAsync(ReplaceExisting + Ruleset).ConfigureAwait(false);
         p.StandardInput.Close();
         Task<string> err = p.StandardError.ReadToEndAsync(cancellationToken);
         Task<string> output = p.StandardOutput.ReadToEndAsync(cancellationToken);

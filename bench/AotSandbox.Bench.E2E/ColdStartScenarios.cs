@@ -1,0 +1,137 @@
+using System.Globalization;
+using static AotSandbox.Bench.E2E.ResultTable;
+
+namespace AotSandbox.Bench.E2E;
+
+/// <summary>The Native-AOT client's cold start beside an AOT hello world, and its RSS over a long output stream.</summary>
+internal sealed class ColdStartScenarios(BenchEmulator emulator, ResultTable table, string clientPath, string helloPath)
+{
+    private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(2);
+
+    public async Task ColdStartAsync(int iterations)
+    {
+        var hello = new Samples();
+        var connected = new Samples();
+        var main = new Samples();
+        var exec = new Samples();
+        var destroy = new Samples();
+        SandboxConnectionOptions c = emulator.Connection();
+        for (int i = 0; i < iterations + 1; i++)
+        {
+            (int helloCode, string helloOut, long h0, long h1) = await ChildProcesses.RunAsync(helloPath, [], ChildTimeout);
+            Require(helloCode == 0 && helloOut.Contains("hello, world", StringComparison.Ordinal), "AOT hello world failed: " + helloOut);
+
+            // The sandbox exists before the client starts: the client's cold start is process start → attached session.
+            string id;
+            string token;
+            await using (Sandbox prepared = await Sandbox.CreateAsync(emulator.Create($"bench-cold-{i}")))
+            {
+                id = prepared.Id;
+                token = prepared.SessionToken!;
+            }
+
+            (int code, string output, long t0, _) = await ChildProcesses.RunAsync(clientPath, ["attach", c.ApiHost!, c.Namespace!, c.ApiKey!, id, token], ChildTimeout);
+            Require(code == 0, "the AOT client failed: " + output);
+            Dictionary<string, double> m = ChildProcesses.Milestones(output, t0);
+            if (i == 0)
+            {
+                continue; // first start pulls the binaries into the page cache
+            }
+
+            hello.Add(System.Diagnostics.Stopwatch.GetElapsedTime(h0, h1));
+            main.Add(m["main"]);
+            connected.Add(m["connected"]);
+            exec.Add(m["exec"] - m["connected"]);
+            destroy.Add(m["destroyed"] - m["exec"]);
+        }
+
+        double ratio = connected.P50 / hello.P50;
+        table.Add(new ResultRow(
+            "AOT client cold start: process start → attached session (p50 / p90)",
+            $"{F(connected.P50, "0.0")} / {F(connected.P90, "0.0")} ms",
+            $"AOT hello world, start → exit: {F(hello.P50, "0.0")} / {F(hello.P90, "0.0")} ms",
+            F(ratio) + "×",
+            "≤ 2×",
+            AtMost(ratio, 2)));
+        table.Note($"AOT client milestones (p50): Main entered {F(main.P50, "0.0")} ms after Process.Start; Main → connected {F(connected.P50 - main.P50, "0.0")} ms (GET sandbox + TCP + upgrade + auth); then exec `true` {F(exec.P50, "0.0")} ms and destroy {F(destroy.P50, "0.0")} ms; n = {connected.Count}.");
+
+        // Profile of "Main → connected" (stopwatch milestones in the client): a cold REST GET on its own, then the attach.
+        var restCold = new Samples();
+        var attachAfterRest = new Samples();
+        for (int i = 0; i < 5; i++)
+        {
+            string sid;
+            string stoken;
+            await using (Sandbox prepared = await Sandbox.CreateAsync(emulator.Create($"bench-split-{i}")))
+            {
+                sid = prepared.Id;
+                stoken = prepared.SessionToken!;
+            }
+
+            (int code, string output, long t0, _) = await ChildProcesses.RunAsync(clientPath, ["split", c.ApiHost!, c.Namespace!, c.ApiKey!, sid, stoken], ChildTimeout);
+            Require(code == 0, "the AOT client (split) failed: " + output);
+            Dictionary<string, double> m = ChildProcesses.Milestones(output, t0);
+            restCold.Add(m["rest"] - m["main"]);
+            attachAfterRest.Add(m["connected"] - m["rest"]);
+        }
+
+        table.Note($"Profile of the client's Main → connected (p50 of 5, separate runs): first REST GET (cold HttpClient/SocketsHttpHandler) {F(restCold.P50, "0.0")} ms; then AttachAsync with the HTTP stack warm (GET + TCP + WebSocket upgrade incl. the first crypto call, which loads OpenSSL — about 2 ms measured alone in an AOT probe — + auth) {F(attachAfterRest.P50, "0.0")} ms.");
+
+        var createMode = new Samples();
+        var createExec = new Samples();
+        for (int i = 0; i < 3; i++)
+        {
+            (int code, string output, long t0, _) = await ChildProcesses.RunAsync(clientPath, ["create", c.ApiHost!, c.Namespace!, c.ApiKey!], ChildTimeout);
+            Require(code == 0, "the AOT client (create) failed: " + output);
+            Dictionary<string, double> m = ChildProcesses.Milestones(output, t0);
+            createMode.Add(m["connected"]);
+            createExec.Add(m["exec"]);
+        }
+
+        table.Note($"AOT client in create mode (p50 of 3): process start → created + connected {F(createMode.P50, "0.0")} ms, → first exec result {F(createExec.P50, "0.0")} ms.");
+    }
+
+    /// <summary>Streams <paramref name="bytes"/> of output into the AOT client and reads its RSS every 64 MiB.</summary>
+    public async Task ClientRssAsync(long bytes)
+    {
+        string id;
+        string token;
+        await using (Sandbox prepared = await Sandbox.CreateAsync(emulator.Create("bench-rss", SandboxSize.Large)))
+        {
+            id = prepared.Id;
+            token = prepared.SessionToken!;
+        }
+
+        SandboxConnectionOptions c = emulator.Connection();
+        (int code, string output, long t0, _) = await ChildProcesses.RunAsync(
+            clientPath, ["stream", c.ApiHost!, c.Namespace!, c.ApiKey!, id, token, bytes.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(5));
+        Require(code == 0, "the AOT client (stream) failed: " + output);
+        var samples = output.Split('\n')
+            .Select(l => l.Trim().Split(' '))
+            .Where(p => p is ["rss", _, _])
+            .Select(p => (Received: long.Parse(p[1], CultureInfo.InvariantCulture), Rss: long.Parse(p[2], CultureInfo.InvariantCulture)))
+            .ToList();
+        Dictionary<string, double> m = ChildProcesses.Milestones(output, t0);
+        long received = samples[^1].Received;
+        var steady = samples.Where(s => s.Received >= 64L * 1024 * 1024).ToList();
+        long growth = steady.Max(s => s.Rss) - steady[0].Rss;
+        double seconds = (m["streamed"] - m["connected"]) / 1000;
+        table.Add(new ResultRow(
+            $"AOT client RSS while streaming {F(received / (1024.0 * 1024 * 1024), "0.00")} GiB of output",
+            $"RSS {F(steady[0].Rss / 1048576.0, "0.0")} MiB at 64 MiB received, max {F(steady.Max(s => s.Rss) / 1048576.0, "0.0")} MiB after; growth {F(growth / 1048576.0, "0.00")} MiB",
+            $"first sample (first output): {F(samples[0].Rss / 1048576.0, "0.0")} MiB",
+            $"{F(received / 1e6 / seconds, "0")} MB/s end to end",
+            "flat within 2 MB",
+            growth <= 2 * 1024 * 1024 ? "met" : $"MISSED (grew {F(growth / 1048576.0, "0.00")} MiB)"));
+        Sandbox leftover = await Sandbox.GetAsync(id, c);
+        await leftover.DestroyAsync();
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using AotSandbox;
+using AotSandbox.Bench.E2E;
+
+// The whole bench in one run (see bench/README.md): BenchmarkDotNet suite, AOT cold start, end-to-end against the
+// emulator with real sandboxes. Writes bench/RESULTS.md. Options: --skip-bdn, --skip-e2e, --bdn-filter PATTERN;
+// --serve-only starts the bench emulator with one sandbox and prints how to reach it (for profiling by hand).
+if (Environment.UserName != "root")
+{
+    Console.Error.WriteLine("The end-to-end part runs real sandboxes (bubblewrap, cgroups, namespaces): run as root.");
+    return 2;
+}
+
+if (args.Contains("--serve-only"))
+{
+    // For profiling by hand (strace, perf): the bench emulator plus one ready sandbox, until stdin closes.
+    await using BenchEmulator served = await BenchEmulator.StartAsync();
+    await using Sandbox ready = await Sandbox.CreateAsync(served.Create("bench-profile", SandboxSize.Large));
+    SandboxConnectionOptions c = served.Connection();
+    Console.WriteLine($"{c.ApiHost} {c.Namespace} {c.ApiKey} {ready.Id} {ready.SessionToken}");
+    await Console.In.ReadToEndAsync();
+    return 0;
+}
+
+bool skipBdn = args.Contains("--skip-bdn");
+bool skipE2E = args.Contains("--skip-e2e");
+int filterAt = Array.IndexOf(args, "--bdn-filter");
+string filter = filterAt >= 0 ? args[filterAt + 1] : "*";
+
+long started = Stopwatch.GetTimestamp();
+var table = new ResultTable();
+string machine = Machine.Describe();
+Console.WriteLine(machine);
+Console.WriteLine("| Measure | Ours | Baseline / floor | Ratio | Target | Verdict |");
+
+string benchmarkTable = string.Empty;
+if (!skipBdn)
+{
+    Console.WriteLine("== BenchmarkDotNet suite (short in-process job) ==");
+    benchmarkTable = await BenchmarkSuite.RunAsync(table, filter);
+}
+
+if (!skipE2E)
+{
+    Console.WriteLine("== AOT publish of the cold-start client and hello world ==");
+    string client = await ChildProcesses.PublishAotAsync("AotSandbox.Bench.ColdStart");
+    string hello = await ChildProcesses.PublishAotAsync("AotSandbox.Bench.Hello");
+
+    Console.WriteLine("== End to end against the emulator (real sandboxes) ==");
+    await using BenchEmulator emulator = await BenchEmulator.StartAsync();
+    var scenarios = new EmulatorScenarios(emulator, table);
+    await scenarios.ExecRoundTripAsync(iterations: 50);
+    await scenarios.CreateToFirstResultAsync(iterations: 10);
+    await scenarios.StreamingAsync(bytes: 100_000_000, iterations: 3);
+    await scenarios.FilesAsync(megabytes: 50, iterations: 3);
+    await scenarios.ConcurrencyAsync(sandboxes: 50, execsEach: 10);
+
+    var cold = new ColdStartScenarios(emulator, table, client, hello);
+    await cold.ColdStartAsync(iterations: 10);
+    await cold.ClientRssAsync(bytes: 1L << 30);
+    NativeLibrary.Report(table);
+}
+
+TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
+string results = Path.Combine(ChildProcesses.RepositoryRoot, "bench", "RESULTS.md");
+await File.WriteAllTextAsync(results, table.ToMarkdown(machine, benchmarkTable, elapsed));
+Console.WriteLine($"Wrote {results} in {elapsed.TotalMinutes:0.0} min.");
+return 0;

@@ -17,4 +17,5 @@ root.Subcommands.Add(CatCommand.Create());
 root.Subcommands.Add(UrlCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(DestroyCommand.Create());
+root.Subcommands.Add(CompletionCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -35,6 +35,17 @@ public sealed class CliCommandTests(CliFixture fixture)
     }
 
     [Fact]
+    public async Task Completion_SuggestsFromTheBinaryItself()
+    {
+        CliRun suggest = await fixture.RunAsync("[suggest:13]", "aotsandbox ex");
+        Assert.Equal("exec\n", suggest.Stdout);
+        CliRun options = await fixture.RunAsync("[suggest:17]", "aotsandbox exec ");
+        Assert.Contains("--detach", options.Stdout, StringComparison.Ordinal);
+        CliRun script = await fixture.RunAsync("completion");
+        Assert.Contains("complete -o default -F _aotsandbox_complete aotsandbox", script.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Create_PrintsIdAndStoresTokenPrivately()
     {
         string id = await fixture.CreateSandboxAsync("--name", "cli-plain");

@@ -75,6 +75,21 @@ public sealed class CliDemoAndServeTests(CliFixture fixture)
     }
 
     [Fact]
+    public async Task Demo_NotRoot_OneLineSayingSoAndNonZeroExit()
+    {
+        // setpriv drops to nobody; the binary must then refuse to start an emulator, with one line and no stack trace.
+        string[] args = ["--reuid", "65534", "--regid", "65534", "--clear-groups", fixture.Binary, "demo"];
+        var environment = fixture.OwEnvironment();
+        environment["__OW_API_HOST"] = null;
+        environment["HOME"] = Path.GetTempPath();
+        CliRun run = await CliProcess.RunAsync("/usr/bin/setpriv", args, environment, null, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal(
+            "aotsandbox: cannot start the demo's emulator: the sandbox runtime needs root (cgroups, network namespaces, per-sandbox uids): run it as root, e.g. with sudo\n",
+            run.Stderr);
+    }
+
+    [Fact]
     public async Task Serve_InvalidInstanceName_OneLine()
     {
         CliRun run = await fixture.RunAsync(["serve", "--instance", "Not_Valid"], null, TimeSpan.FromSeconds(30));

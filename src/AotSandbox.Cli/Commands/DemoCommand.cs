@@ -11,11 +11,19 @@ namespace AotSandbox.Cli.Commands;
 /// </summary>
 internal static class DemoCommand
 {
-    public const string InstanceName = "demo";
+    public const string DefaultInstance = "demo";
 
     public static Command Create()
     {
-        var command = new Command("demo", "Walk through every sandbox capability (create, exec, files, stdin, background commands, preview URLs, policy, destroy). Uses $__OW_API_HOST when set, else starts its own emulator (needs root).");
+        var instance = new Option<string>("--instance")
+        {
+            Description = "Instance name of the embedded emulator (its own state root, cgroup, namespaces and uids).",
+            DefaultValueFactory = _ => DefaultInstance,
+        };
+        var command = new Command("demo", "Walk through every sandbox capability (create, exec, files, stdin, background commands, preview URLs, policy, destroy). Uses $__OW_API_HOST when set, else starts its own emulator (needs root).")
+        {
+            instance,
+        };
         CliAction.Set(command, async (result, cancellationToken) =>
         {
             string? apiHost = result.GetValue(Endpoint.ApiHost) ?? Environment.GetEnvironmentVariable(SandboxCredentials.ApiHostVariable);
@@ -25,7 +33,8 @@ internal static class DemoCommand
                 return await RunAsync(apiHost, result.GetValue(Endpoint.Namespace), result.GetValue(Endpoint.ApiKey)).ConfigureAwait(false);
             }
 
-            var server = new EmulatorServer(new EmulatorOptions { InstanceName = InstanceName, Namespace = "demo" });
+            string name = result.GetValue(instance)!;
+            var server = new EmulatorServer(new EmulatorOptions { InstanceName = name, Namespace = "demo" });
             await using (server.ConfigureAwait(false))
             {
                 try
@@ -37,7 +46,7 @@ internal static class DemoCommand
                     return CliOutput.Fail($"cannot start the demo's emulator: {e.Message}");
                 }
 
-                Console.Out.WriteLine($"Started an embedded emulator (instance '{InstanceName}') at {Style.Accent(server.ApiHost)}; it stops when the demo ends.");
+                Console.Out.WriteLine($"Started an embedded emulator (instance '{name}') at {Style.Accent(server.ApiHost)}; it stops when the demo ends.");
                 return await RunAsync(server.ApiHost, server.Namespace, server.ApiKey).ConfigureAwait(false);
             }
         });

@@ -47,7 +47,7 @@ internal static class ExecCommand
         });
 
         // Not awaited to the end: the command's exit decides, even if our stdin never closes.
-        using var stopPump = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopPump = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken); // lives until exit
         Task pump = StdinPump.RunAsync(sandbox, task.ExecId, stopPump.Token);
         ExecResult exit;
         try
@@ -63,8 +63,10 @@ internal static class ExecCommand
         }
         finally
         {
+            // Not awaited: a read from a pipe that never closes ignores cancellation, and the command has ended anyway.
+            // The continuation only observes a late failure (e.g. input for a command that already exited).
             await stopPump.CancelAsync().ConfigureAwait(false);
-            await pump.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            _ = pump.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         }
 
         if (exit.Destroyed || exit.ExitCode is null)

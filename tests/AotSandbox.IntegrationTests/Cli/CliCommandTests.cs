@@ -119,6 +119,12 @@ public sealed class CliCommandTests(CliFixture fixture)
         byte[] lines = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(1, 5000).Select(i => $"line {i}\n")));
         CliRun counted = await fixture.RunAsync(["exec", id, "--", "wc -l"], lines);
         Assert.Equal("5000", counted.Stdout.Trim());
+
+        // A stdin that never ends (a pipe from a long-running producer) must not keep the CLI alive after the command exits.
+        var clock = Stopwatch.StartNew();
+        CliRun endless = await CliProcess.RunAsync("/bin/bash", ["-c", $"'{fixture.Binary}' exec {id} -- 'exit 3' < <(sleep 60); echo \"rc=$?\""], fixture.OwEnvironment(), null, TimeSpan.FromSeconds(90));
+        Assert.Contains("rc=3", endless.Stdout, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"exec waited for its endless stdin: {clock.Elapsed}");
         await DestroyAsync(id);
     }
 

@@ -19,7 +19,7 @@ internal static class DestroyCommand
                 {
                     sandbox = await Endpoint.GetAsync(result, id, cancellationToken).ConfigureAwait(false);
                 }
-                catch (SandboxNotFoundException)
+                catch (CliException e) when (e.InnerException is SandboxNotFoundException)
                 {
                     SandboxStateStore.Delete(id); // gone already: the stored token is useless
                     throw;

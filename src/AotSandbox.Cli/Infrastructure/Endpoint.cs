@@ -50,10 +50,30 @@ internal static class Endpoint
     {
         SandboxRecord record = SandboxStateStore.TryLoad(sandboxId) ?? throw new CliException(
             $"no session token stored for sandbox '{sandboxId}' (looked in {SandboxStateStore.Directory}): only sandboxes created with `aotsandbox create` by this user can be reached, because the service hands out the token only at creation");
-        return await Sandbox.AttachAsync(sandboxId, record.Token, For(result, record), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Sandbox.AttachAsync(sandboxId, record.Token, For(result, record), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxNotFoundException e)
+        {
+            throw NotFound(sandboxId, e);
+        }
     }
 
     /// <summary>A sandbox read over REST only (status, url, destroy): no token needed.</summary>
-    public static Task<Sandbox> GetAsync(ParseResult result, string sandboxId, CancellationToken cancellationToken) =>
-        Sandbox.GetAsync(sandboxId, For(result, SandboxStateStore.TryLoad(sandboxId)), cancellationToken);
+    /// <exception cref="CliException">No such sandbox (one line naming it).</exception>
+    public static async Task<Sandbox> GetAsync(ParseResult result, string sandboxId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Sandbox.GetAsync(sandboxId, For(result, SandboxStateStore.TryLoad(sandboxId)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxNotFoundException e)
+        {
+            throw NotFound(sandboxId, e);
+        }
+    }
+
+    private static CliException NotFound(string sandboxId, SandboxNotFoundException e) =>
+        new($"sandbox '{sandboxId}' not found (no such sandbox in this namespace, or it ended more than an hour ago)", e);
 }

@@ -121,8 +121,9 @@ public sealed class CliCommandTests(CliFixture fixture)
         Assert.Equal("5000", counted.Stdout.Trim());
 
         // A stdin that never ends (a pipe from a long-running producer) must not keep the CLI alive after the command exits.
+        // (The producer's own stdout goes to /dev/null, or it would hold this test's stdout pipe open for its 60 s.)
         var clock = Stopwatch.StartNew();
-        CliRun endless = await CliProcess.RunAsync("/bin/bash", ["-c", $"'{fixture.Binary}' exec {id} -- 'exit 3' < <(sleep 60); echo \"rc=$?\""], fixture.OwEnvironment(), null, TimeSpan.FromSeconds(90));
+        CliRun endless = await CliProcess.RunAsync("/bin/bash", ["-c", $"'{fixture.Binary}' exec {id} -- 'exit 3' < <(sleep 60 > /dev/null 2>&1); echo \"rc=$?\""], fixture.OwEnvironment(), null, TimeSpan.FromSeconds(90));
         Assert.Contains("rc=3", endless.Stdout, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"exec waited for its endless stdin: {clock.Elapsed}");
         await DestroyAsync(id);

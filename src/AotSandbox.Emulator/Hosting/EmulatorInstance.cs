@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using AotSandbox.Emulator.Runtime;
 
@@ -10,8 +9,15 @@ namespace AotSandbox.Emulator;
 /// </summary>
 internal static partial class EmulatorInstance
 {
-    /// <summary>First uid of the default instance's pool; named instances use later slots of the same size.</summary>
+    /// <summary>UidBase of the unnamed default instance (uids 200001..201024).</summary>
     public const int DefaultUidBase = 200000;
+
+    /// <summary>
+    /// UidBase of named slot 1; slot n starts at <c>NamedUidBase + (n - 1) * 1024</c>, up to 464512 + 1024. Far from
+    /// the default pool and from the ranges the test suites use (2600xx, 2700xx, 6xxxxx): the uid lock only detects
+    /// an identical range, so ranges must not overlap by construction.
+    /// </summary>
+    public const int NamedUidBase = 400000;
 
     /// <summary>Uids per slot (the default pool size).</summary>
     public const int UidsPerSlot = 1024;
@@ -43,7 +49,7 @@ internal static partial class EmulatorInstance
             // '_' cannot occur in a name, so no instance's prefix is a prefix of another's (nor of the default
             // "aotsb-"): the leftover sweep deletes every namespace that starts with its own prefix.
             NetnsPrefix = "aotsb_" + name + "_",
-            UidBase = DefaultUidBase + (UidSlot(name) * UidsPerSlot),
+            UidBase = NamedUidBase + ((UidSlot(name) - 1) * UidsPerSlot),
             UidCount = UidsPerSlot,
         };
     }
@@ -58,13 +64,6 @@ internal static partial class EmulatorInstance
         }
 
         return 1 + (int)(hash % NamedSlots);
-    }
-
-    /// <summary>For messages: the uid range of a slot.</summary>
-    public static string DescribeSlot(string name)
-    {
-        int first = DefaultUidBase + (UidSlot(name) * UidsPerSlot) + 1;
-        return string.Create(CultureInfo.InvariantCulture, $"uid slot {UidSlot(name)} ({first}..{first + UidsPerSlot - 1})");
     }
 
     [GeneratedRegex("^[a-z0-9-]{1,16}$")]

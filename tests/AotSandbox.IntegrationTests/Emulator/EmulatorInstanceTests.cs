@@ -18,8 +18,10 @@ public sealed class EmulatorInstanceTests
         Assert.Equal("aotsandbox-demo", demo.CgroupParent);
         Assert.Equal("aotsb_demo_", demo.NetnsPrefix);
         Assert.Equal(1024, demo.UidCount);
-        Assert.Equal(0, (demo.UidBase - EmulatorInstance.DefaultUidBase) % 1024);
-        Assert.InRange(demo.UidBase, EmulatorInstance.DefaultUidBase + 1024, EmulatorInstance.DefaultUidBase + (63 * 1024));
+        Assert.Equal(0, (demo.UidBase - EmulatorInstance.NamedUidBase) % 1024);
+        Assert.InRange(demo.UidBase, EmulatorInstance.NamedUidBase, EmulatorInstance.NamedUidBase + (62 * 1024));
+        // Named slots overlap neither the default pool nor the ranges the test suites use (260000+256, 270000, 6xxxxx).
+        Assert.True(demo.UidBase > 270000 + 1024 && demo.UidBase + demo.UidCount < 600000);
         Assert.Equal(demo.UidBase, EmulatorInstance.RuntimeOptions("demo", null).UidBase); // stable: a restart sweeps its own leftovers
 
         Assert.Equal("/run/aotsandbox", unnamed.StateRoot);

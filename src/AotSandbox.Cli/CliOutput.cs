@@ -6,6 +6,9 @@ internal static class CliOutput
     /// <summary>Exit code for a usage or runtime error.</summary>
     public const int ErrorExitCode = 1;
 
+    /// <summary>Exit code for a command line that does not parse (unknown option, missing argument), as most Unix tools use.</summary>
+    public const int UsageExitCode = 2;
+
     /// <summary>Exit code when a command ran out of its <c>--timeout</c> (as timeout(1) does).</summary>
     public const int TimeoutExitCode = 124;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using AotSandbox.Cli;
 using AotSandbox.Cli.Commands;
 
@@ -18,4 +19,15 @@ root.Subcommands.Add(UrlCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(DestroyCommand.Create());
 root.Subcommands.Add(CompletionCommand.Create());
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+
+ParseResult parse = root.Parse(args.Length == 0 ? ["--help"] : args); // bare `aotsandbox` shows what it can do
+if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)
+{
+    // One line, not System.CommandLine's error list followed by the whole help text: scripts read stderr line by line.
+    string command = parse.CommandResult.Command == root ? "aotsandbox" : $"aotsandbox {parse.CommandResult.Command.Name}";
+    // "Unrecognized command or argument 'x'" says more than the "Required command was not provided" that comes with it.
+    string error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal))?.Message ?? parse.Errors[0].Message;
+    return CliOutput.Fail($"{error} (see `{command} --help`)", CliOutput.UsageExitCode);
+}
+
+return await parse.InvokeAsync().ConfigureAwait(false);

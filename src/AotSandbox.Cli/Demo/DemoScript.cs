@@ -33,6 +33,7 @@ internal sealed class DemoScript(DemoRunner runner, string? apiHost, string? ns,
             && await runner.StepAsync("Streaming standard input into `cat -n`", StreamingStdinAsync).ConfigureAwait(false)
             && await runner.StepAsync("Background process: detached server, re-attach from a second connection, kill, wait", DetachedAsync).ConfigureAwait(false)
             && await runner.StepAsync("Ports and preview URLs: GetUrl (synchronous, no network call)", PreviewUrlAsync).ConfigureAwait(false)
+            && await runner.StepAsync("Network policy: a default-deny sandbox with an egress allowlist (the seed's policy-sandbox)", PolicySandboxAsync).ConfigureAwait(false)
             && await runner.StepAsync("Destroy", DestroyAsync).ConfigureAwait(false);
     }
 
@@ -228,6 +229,28 @@ internal sealed class DemoScript(DemoRunner runner, string? apiHost, string? ns,
 
         Check(Uri.TryCreate(url, UriKind.Absolute, out _), "the preview URL is not a URL");
         return Task.CompletedTask;
+    }
+
+    private async Task PolicySandboxAsync()
+    {
+        SandboxCreateOptions options = Options("policy-sandbox");
+        options.MaxLifetime = TimeSpan.FromSeconds(300);
+        options.Policy = new SandboxPolicy
+        {
+            Network = NetworkPolicy.Allow(
+                new EgressRule { Host = "httpbin.org", Port = 443 },
+                new EgressRule { Host = "api.github.com", Port = 443, Rules = [new L7Rule { Methods = ["GET"], PathPattern = "/repos/**" }] }),
+        };
+        DemoRunner.Code("await Sandbox.CreateAsync(new SandboxCreateOptions { Name = \"policy-sandbox\", MaxLifetime = TimeSpan.FromSeconds(300), Policy = ... });");
+        Sandbox policySandbox = runner.Track(await Sandbox.CreateAsync(options).ConfigureAwait(false));
+        DemoRunner.Say($"created {Style.Accent(policySandbox.Id)} (max lifetime {policySandbox.MaxLifetime.TotalSeconds:0}s): outbound traffic is blocked except");
+        DemoRunner.Say("  httpbin.org:443 (any request) and api.github.com:443 (GET /repos/** only)");
+        Check(policySandbox.MaxLifetime == TimeSpan.FromSeconds(300), "the max lifetime was not applied");
+        ExecResult alive = await policySandbox.Exec("echo policy sandbox up", new ExecOptions { Timeout = s_tenSeconds }).ConfigureAwait(false);
+        Check(alive.ExitCode == 0, "the policy sandbox does not run commands");
+        await policySandbox.DestroyAsync().ConfigureAwait(false);
+        runner.MarkDestroyed(policySandbox);
+        DemoRunner.Say("destroyed");
     }
 
     private async Task DestroyAsync()

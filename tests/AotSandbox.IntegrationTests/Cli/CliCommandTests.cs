@@ -29,6 +29,17 @@ public sealed class CliCommandTests(CliFixture fixture)
             Assert.Contains(command, run.Stdout, StringComparison.Ordinal);
         }
 
+        CliRun bare = await fixture.RunAsync();
+        Assert.Equal(0, bare.ExitCode);
+        Assert.Contains("destroy", bare.Stdout, StringComparison.Ordinal);
+
+        CliRun typo = await fixture.RunAsync("exce", "sb-1");
+        Assert.Equal(2, typo.ExitCode);
+        AssertOneErrorLine(typo, "'exce'");
+        CliRun missing = await fixture.RunAsync("exec");
+        Assert.Equal(2, missing.ExitCode);
+        AssertOneErrorLine(missing, "aotsandbox exec --help");
+
         CliRun execHelp = await fixture.RunAsync("exec", "--help");
         Assert.Equal(0, execHelp.ExitCode);
         Assert.Contains("--detach", execHelp.Stdout, StringComparison.Ordinal);

@@ -13,7 +13,7 @@ public sealed class CliDemoAndServeTests(CliFixture fixture)
         CliRun run = await fixture.RunAsync(["demo"], null, TimeSpan.FromMinutes(2));
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains($"Using the sandbox service at {fixture.Server.ApiHost}", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("Demo complete: all 10 steps worked.", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Demo complete: all 11 steps worked.", run.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("✘", run.Stdout, StringComparison.Ordinal);
         Assert.Equal(string.Empty, run.Stderr);
     }
@@ -28,7 +28,7 @@ public sealed class CliDemoAndServeTests(CliFixture fixture)
         CliRun run = await fixture.RunAsync(["demo"], null, TimeSpan.FromMinutes(2), environment);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("embedded emulator (instance 'demo')", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("Demo complete: all 10 steps worked.", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Demo complete: all 11 steps worked.", run.Stdout, StringComparison.Ordinal);
         // The embedded emulator released its instance lock on exit: taking it now must succeed.
         using var lockFile = new FileStream("/run/aotsandbox-demo/instance.lock", FileMode.Open, FileAccess.ReadWrite, FileShare.None);
     }

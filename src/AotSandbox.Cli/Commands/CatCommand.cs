@@ -13,9 +13,8 @@ internal static class CatCommand
         CliAction.Set(command, async (result, cancellationToken) =>
         {
             await using Sandbox sandbox = await Endpoint.AttachAsync(result, result.GetValue(id)!, cancellationToken).ConfigureAwait(false);
-            byte[] content = await sandbox.ReadFileBytesAsync(result.GetValue(path)!, cancellationToken).ConfigureAwait(false);
             using Stream stdout = Console.OpenStandardOutput();
-            await stdout.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+            await sandbox.DownloadFileAsync(result.GetValue(path)!, stdout, progress: null, cancellationToken).ConfigureAwait(false);
             await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         });

@@ -5,7 +5,8 @@ namespace AotSandbox.Cli.Commands;
 
 /// <summary>
 /// `aotsandbox cp SRC DST` where exactly one side is <c>ID:PATH</c>: binary-safe file copy into or out of a sandbox.
-/// Large files travel as ordered 512 KiB chunks when the server supports ranged transfers.
+/// Files stream through in ordered 512 KiB chunks when the server supports ranged transfers (memory stays at one
+/// chunk, whatever the size), with a progress line on a terminal.
 /// </summary>
 internal static partial class CopyCommand
 {
@@ -33,22 +34,9 @@ internal static partial class CopyCommand
 
     private static async Task<int> UploadAsync(ParseResult result, string local, string id, string path, CancellationToken cancellationToken)
     {
-        byte[] content;
-        if (local == "-")
+        if (local != "-" && Directory.Exists(local))
         {
-            using var buffer = new MemoryStream();
-            using Stream stdin = Console.OpenStandardInput();
-            await stdin.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-            content = buffer.ToArray();
-        }
-        else
-        {
-            if (Directory.Exists(local))
-            {
-                throw new CliException($"{local} is a directory: cp copies single files");
-            }
-
-            content = await File.ReadAllBytesAsync(local, cancellationToken).ConfigureAwait(false);
+            throw new CliException($"{local} is a directory: cp copies single files");
         }
 
         if (path.Length == 0 || path.EndsWith('/'))
@@ -56,11 +44,15 @@ internal static partial class CopyCommand
             path += local == "-" ? "stdin" : Path.GetFileName(local);
         }
 
+        // Opened before connecting, so a missing local file fails without touching the service.
+        using Stream source = local == "-" ? Console.OpenStandardInput() : new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        long total = source.CanSeek ? source.Length : -1;
         await using Sandbox sandbox = await Endpoint.AttachAsync(result, id, cancellationToken).ConfigureAwait(false);
         WriteResult written;
-        await using (new TransferProgress($"{local} → {id}:{path}", content.Length))
+        var progress = new TransferProgress($"{local} → {id}:{path}", total);
+        await using (progress.ConfigureAwait(false))
         {
-            written = await sandbox.WriteFileAsync(path, content, cancellationToken).ConfigureAwait(false);
+            written = await sandbox.UploadFileAsync(path, source, progress, cancellationToken).ConfigureAwait(false);
         }
 
         if (!written.Ok)
@@ -74,18 +66,10 @@ internal static partial class CopyCommand
     private static async Task<int> DownloadAsync(ParseResult result, string id, string path, string local, CancellationToken cancellationToken)
     {
         await using Sandbox sandbox = await Endpoint.AttachAsync(result, id, cancellationToken).ConfigureAwait(false);
-        byte[] content;
-        var progress = new TransferProgress($"{id}:{path} → {local}", -1);
-        await using (progress.ConfigureAwait(false))
-        {
-            content = await sandbox.ReadFileBytesAsync(path, cancellationToken).ConfigureAwait(false);
-            progress.Bytes = content.Length;
-        }
-
         if (local == "-")
         {
             using Stream stdout = Console.OpenStandardOutput();
-            await stdout.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+            await sandbox.DownloadFileAsync(path, stdout, progress: null, cancellationToken).ConfigureAwait(false);
             return 0;
         }
 
@@ -94,10 +78,24 @@ internal static partial class CopyCommand
             local = Path.Combine(local, Path.GetFileName(path.TrimEnd('/')));
         }
 
-        // Write beside the target, then rename: an interrupted copy never leaves a truncated file under the real name.
+        // Written beside the target, then renamed: an interrupted copy never leaves a truncated file under the real name.
         string temporary = local + ".aotsandbox-part";
-        await File.WriteAllBytesAsync(temporary, content, cancellationToken).ConfigureAwait(false);
-        File.Move(temporary, local, overwrite: true);
+        try
+        {
+            var progress = new TransferProgress($"{id}:{path} → {local}", -1);
+            await using (progress.ConfigureAwait(false))
+            {
+                using var target = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                await sandbox.DownloadFileAsync(path, target, progress, cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Move(temporary, local, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary); // no-op after the rename
+        }
+
         return 0;
     }
 

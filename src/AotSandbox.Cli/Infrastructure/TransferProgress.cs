@@ -4,26 +4,30 @@ using System.Globalization;
 namespace AotSandbox.Cli;
 
 /// <summary>
-/// A one-line progress display on stderr for `cp`, only when stderr is a terminal. The SDK moves large files as
-/// ordered 512 KiB chunks inside one call and reports no per-chunk progress, so the line shows the transfer's size
-/// and elapsed time while it runs and the rate when done.
+/// A one-line progress display on stderr for `cp`, only when stderr is a terminal: bytes moved (of the total, when
+/// known), percentage and elapsed time, redrawn every 200 ms from the SDK's per-chunk reports; the rate when done.
 /// </summary>
-internal sealed class TransferProgress : IAsyncDisposable
+internal sealed class TransferProgress : IProgress<long>, IAsyncDisposable
 {
     private readonly string _label;
+    private readonly long _total;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _ticker;
+    private long _done;
 
-    public TransferProgress(string label, long bytes)
+    /// <param name="label">What moves where.</param>
+    /// <param name="total">Size when known (uploads), else -1.</param>
+    public TransferProgress(string label, long total)
     {
         _label = label;
-        Bytes = bytes;
+        _total = total;
         _ticker = Style.StderrIsTerminal ? TickAsync() : Task.CompletedTask;
     }
 
-    /// <summary>Size of the transfer; -1 while unknown (a download learns it at the end).</summary>
-    public long Bytes { get; set; }
+    public long Done => Interlocked.Read(ref _done);
+
+    public void Report(long value) => Interlocked.Exchange(ref _done, value);
 
     public async ValueTask DisposeAsync()
     {
@@ -34,7 +38,7 @@ internal sealed class TransferProgress : IAsyncDisposable
         {
             double seconds = Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"\r{_label}  {Size(Bytes)} in {seconds:0.0}s ({Size((long)(Bytes / seconds))}/s)\u001b[K"));
+                $"\r{_label}  {Size(Done)} in {seconds:0.0}s ({Size((long)(Done / seconds))}/s)\u001b[K"));
         }
     }
 
@@ -53,8 +57,11 @@ internal sealed class TransferProgress : IAsyncDisposable
             while (true)
             {
                 await Task.Delay(200, _stop.Token).ConfigureAwait(false);
-                Console.Error.Write(string.Create(CultureInfo.InvariantCulture,
-                    $"\r{_label}  {(Bytes >= 0 ? Size(Bytes) : "...")}  {_clock.Elapsed.TotalSeconds:0.0}s\u001b[K"));
+                long done = Done;
+                string amount = _total > 0
+                    ? string.Create(CultureInfo.InvariantCulture, $"{Size(done)} / {Size(_total)} ({100.0 * done / _total:0}%)")
+                    : Size(done);
+                Console.Error.Write(string.Create(CultureInfo.InvariantCulture, $"\r{_label}  {amount}  {_clock.Elapsed.TotalSeconds:0.0}s\u001b[K"));
             }
         }
         catch (OperationCanceledException)

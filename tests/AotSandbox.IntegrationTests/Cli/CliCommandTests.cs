@@ -170,6 +170,10 @@ public sealed class CliCommandTests(CliFixture fixture)
         CliRun attached = await attach;
         Assert.Equal(143, attached.ExitCode); // 128 + SIGTERM, as a shell reports it
         Assert.Contains("first", attached.Stdout, StringComparison.Ordinal);
+
+        CliRun unknown = await fixture.RunAsync("kill", id, "exec-doesnotexist");
+        Assert.Equal(1, unknown.ExitCode);
+        AssertOneErrorLine(unknown, "exec-doesnotexist");
         await DestroyAsync(id);
     }
 

@@ -19,7 +19,8 @@ internal static class AttachCommand
             await using Sandbox sandbox = await Endpoint.AttachAsync(result, result.GetValue(id)!, cancellationToken).ConfigureAwait(false);
             using var sink = new OutputSink();
             bool replay = !result.GetValue(noReplay) && sandbox.Extensions.Contains(SandboxExtensionNames.ExecReplay);
-            DetachedCommand handle = await sandbox.GetCommandAsync(
+            DetachedCommand handle = await CommandLookup.GetAsync(
+                sandbox,
                 result.GetValue(execId)!,
                 new GetCommandOptions { OnOutput = sink.Handler, Replay = replay },
                 cancellationToken).ConfigureAwait(false);

@@ -22,7 +22,7 @@ internal static class KillCommand
             await using Sandbox sandbox = await Endpoint.AttachAsync(result, result.GetValue(id)!, cancellationToken).ConfigureAwait(false);
             // exec.kill has no reply, so a wrong id would pass silently: look the command up first (exec.get), which
             // fails with a clear "not found" for an unknown or long-gone command.
-            DetachedCommand command = await sandbox.GetCommandAsync(result.GetValue(execId)!, onOutput: null, cancellationToken).ConfigureAwait(false);
+            DetachedCommand command = await CommandLookup.GetAsync(sandbox, result.GetValue(execId)!, null, cancellationToken).ConfigureAwait(false);
             await command.KillAsync(name, cancellationToken).ConfigureAwait(false);
             return 0;
         });

@@ -19,11 +19,15 @@ internal static class ServeCommand
         var apiKey = new Option<string?>("--api-key", "-k") { Description = "API key (uuid:secret) clients must present; generated when omitted." };
         var stateDir = new Option<string?>("--state-dir") { Description = "Where per-sandbox state lives (default /run/aotsandbox)." };
         var maxSandboxes = new Option<int>("--max-sandboxes") { Description = "Most sandboxes alive at once.", DefaultValueFactory = _ => 64 };
+        var instance = new Option<string?>("--instance")
+        {
+            Description = "Run as a separate instance NAME ([a-z0-9-], up to 16): own state root /run/aotsandbox-NAME, cgroup, network namespaces and uid slot, so it runs beside another emulator.",
+        };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every sandbox and connection event." };
 
         var command = new Command("serve", "Run the local Runtime Sandboxes emulator (real bubblewrap sandboxes; needs root).")
         {
-            listen, ns, apiKey, stateDir, maxSandboxes, verbose,
+            listen, ns, apiKey, stateDir, maxSandboxes, instance, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -40,6 +44,7 @@ internal static class ServeCommand
                 ApiKey = result.GetValue(apiKey),
                 StateDirectory = result.GetValue(stateDir),
                 MaxSandboxes = result.GetValue(maxSandboxes),
+                InstanceName = result.GetValue(instance),
                 ConfigureLogging = logging =>
                 {
                     logging.AddSimpleConsole(console => console.SingleLine = true);
@@ -47,7 +52,17 @@ internal static class ServeCommand
                 },
             };
 
-            await using var server = new EmulatorServer(options);
+            EmulatorServer server;
+            try
+            {
+                server = new EmulatorServer(options);
+            }
+            catch (ArgumentException e)
+            {
+                return CliOutput.Fail(CliOutput.MessageOf(e));
+            }
+
+            await using var serverLifetime = server.ConfigureAwait(false);
             try
             {
                 await server.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -22,7 +22,18 @@ public sealed class EmulatorOptions
     /// <summary>More namespace/key pairs served side by side with the primary one (multi-tenant tests).</summary>
     public IList<EmulatorTenant> AdditionalTenants { get; } = new List<EmulatorTenant>();
 
-    /// <summary>Where the sandbox runtime keeps per-sandbox state; null lets the runtime choose.</summary>
+    /// <summary>
+    /// Runs this emulator as a separate instance (1-16 characters of <c>a-z</c>, <c>0-9</c>, <c>-</c>), so it can run
+    /// beside another emulator on the same machine without either one sweeping the other's sandboxes. The instance owns
+    /// state root <c>/run/aotsandbox-NAME</c>, cgroup parent <c>aotsandbox-NAME</c>, network namespaces
+    /// <c>aotsb_NAME_*</c> and a slot of 1024 sandbox uids (from 400001 up) derived from the name. Null (the default) is the unnamed
+    /// instance (<c>/run/aotsandbox</c>, cgroup <c>aotsandbox</c>, namespaces <c>aotsb-*</c>, uids 200001..201024).
+    /// While started, an emulator holds an exclusive lock on its state root and on its uid slot: a second emulator of
+    /// the same instance fails to start with a message saying so.
+    /// </summary>
+    public string? InstanceName { get; set; }
+
+    /// <summary>Where the sandbox runtime keeps per-sandbox state; null lets the runtime choose (from <see cref="InstanceName"/>).</summary>
     public string? StateDirectory { get; set; }
 
     /// <summary>

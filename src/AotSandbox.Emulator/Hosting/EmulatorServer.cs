@@ -285,6 +285,15 @@ public sealed class EmulatorServer : IAsyncDisposable
             throw new ArgumentException("ApiKey must look like 'uuid:secret'.", nameof(options));
         }
 
+        try
+        {
+            EmulatorInstance.Validate(options.InstanceName);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException(e.Message, nameof(options), e);
+        }
+
         if (options.MaxSandboxes < 1)
         {
             throw new ArgumentException("MaxSandboxes must be at least 1.", nameof(options));

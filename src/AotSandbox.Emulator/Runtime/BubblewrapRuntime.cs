@@ -15,6 +15,7 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
     private readonly HashSet<BubblewrapSandbox> _live = [];
     private readonly SemaphoreSlim _agentInstall = new(1, 1);
     private string? _installedAgent;
+    private RuntimeOwnership? _ownership;
 
     /// <param name="options">Host settings; null for the defaults (state under /run/aotsandbox, uids from 200001).</param>
     public BubblewrapRuntime(BubblewrapRuntimeOptions? options = null)
@@ -30,8 +31,16 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
 
     public void CheckPrerequisites() => Prerequisites.Check(_options);
 
-    public Task SweepLeftoversAsync(CancellationToken cancellationToken) =>
-        LeftoverSweeper.SweepAsync(_options, _uids, Snapshot(), cancellationToken);
+    /// <summary>
+    /// Claims this runtime's range (state root + uid range, see <see cref="RuntimeOwnership"/>) for its lifetime, then
+    /// removes what a crashed earlier owner left. Fails, sweeping nothing, when another live runtime owns the range.
+    /// </summary>
+    public Task SweepLeftoversAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+            _ownership ??= RuntimeOwnership.Acquire(_options);
+        return LeftoverSweeper.SweepAsync(_options, _uids, Snapshot(), cancellationToken);
+    }
 
     public async Task<ISandboxInstance> StartAsync(SandboxSpec spec, CancellationToken cancellationToken)
     {
@@ -59,6 +68,11 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
     {
         foreach (var sandbox in Snapshot())
             await sandbox.DisposeAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            _ownership?.Dispose();
+            _ownership = null;
+        }
     }
 
     private BubblewrapSandbox[] Snapshot()

@@ -23,17 +23,40 @@ internal static class ServeCommand
         {
             Description = "Run as a separate instance NAME ([a-z0-9-], up to 16): own state root /run/aotsandbox-NAME, cgroup, network namespaces and uid slot, so it runs beside another emulator.",
         };
+        var previewListen = new Option<string?>("--preview-listen")
+        {
+            Description = "Address of the preview proxy (preview URLs point here); default: the API address with port + 1.",
+        };
+        var egressResolve = new Option<string[]>("--egress-resolve")
+        {
+            Description = "NAME=IP:PORT (repeatable): the egress proxy dials IP:PORT whenever a sandbox's allowed connection to NAME is made (test upstreams without internet).",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var egressTrustCa = new Option<string[]>("--egress-trust-ca")
+        {
+            Description = "PEM file (repeatable) of a CA trusted when the egress proxy verifies upstream certificates.",
+        };
+        var egressAllowPrivate = new Option<bool>("--egress-allow-private")
+        {
+            Description = "Let allowed egress reach loopback/private upstreams (refused by default); for local test servers.",
+        };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every sandbox and connection event." };
 
         var command = new Command("serve", "Run the local Runtime Sandboxes emulator (real bubblewrap sandboxes; needs root).")
         {
-            listen, ns, apiKey, stateDir, maxSandboxes, instance, verbose,
+            listen, ns, apiKey, stateDir, maxSandboxes, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             if (!TryParseEndPoint(result.GetValue(listen)!, out IPEndPoint endPoint))
             {
                 return CliOutput.Fail($"--listen expects HOST:PORT with an IP address, e.g. 127.0.0.1:{EmulatorOptions.DefaultCliPort}.");
+            }
+
+            IPEndPoint preview = new(endPoint.Address, endPoint.Port is 0 or 65535 ? 0 : endPoint.Port + 1);
+            if (result.GetValue(previewListen) is { } previewText && !TryParseEndPoint(previewText, out preview))
+            {
+                return CliOutput.Fail("--preview-listen expects HOST:PORT with an IP address, e.g. 127.0.0.1:8788.");
             }
 
             bool logEverything = result.GetValue(verbose);
@@ -45,12 +68,29 @@ internal static class ServeCommand
                 StateDirectory = result.GetValue(stateDir),
                 MaxSandboxes = result.GetValue(maxSandboxes),
                 InstanceName = result.GetValue(instance),
+                PreviewListen = preview,
+                EgressAllowPrivateUpstreams = result.GetValue(egressAllowPrivate),
                 ConfigureLogging = logging =>
                 {
                     logging.AddSimpleConsole(console => console.SingleLine = true);
                     logging.SetMinimumLevel(logEverything ? LogLevel.Information : LogLevel.Warning);
                 },
             };
+
+            foreach (string entry in result.GetValue(egressResolve) ?? [])
+            {
+                options.EgressResolve.Add(entry);
+            }
+
+            foreach (string file in result.GetValue(egressTrustCa) ?? [])
+            {
+                if (!File.Exists(file))
+                {
+                    return CliOutput.Fail($"--egress-trust-ca: no such file '{file}'.");
+                }
+
+                options.EgressTrustCaFiles.Add(file);
+            }
 
             EmulatorServer server;
             try

@@ -294,6 +294,18 @@ public sealed class EmulatorServer : IAsyncDisposable
             throw new ArgumentException(e.Message, nameof(options), e);
         }
 
+        foreach (string entry in options.EgressResolve)
+        {
+            try
+            {
+                _ = EgressResolveOverride.Parse(entry);
+            }
+            catch (FormatException e)
+            {
+                throw new ArgumentException($"EgressResolve '{entry}': {e.Message} (e.g. api.example.com=127.0.0.1:8443).", nameof(options), e);
+            }
+        }
+
         if (options.MaxSandboxes < 1)
         {
             throw new ArgumentException("MaxSandboxes must be at least 1.", nameof(options));

@@ -32,6 +32,7 @@ public sealed class EmulatorServer : IAsyncDisposable
     private WebApplication? _app;
     private ISandboxRuntime? _runtime;
     private SandboxNetworkService? _network;
+    private int _disposed;
     private SandboxManager? _manager;
     private Task? _sweeper;
     private Uri? _baseAddress;
@@ -180,6 +181,12 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>Stops (see <see cref="StopAsync"/>) and releases everything.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: `await using` after an explicit DisposeAsync must not release things twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopAsync().ConfigureAwait(false);
         if (_app is not null)
         {

@@ -28,6 +28,7 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
     private Socket? _previewListener;
     private PreviewProxy? _preview;
     private Task _previewLoop = Task.CompletedTask;
+    private int _disposed;
 
     /// <summary>Creates the service; nothing is bound until <see cref="StartAsync"/>.</summary>
     public SandboxNetworkService(SandboxNetworkOptions options) => _options = options;
@@ -153,6 +154,8 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: the emulator disposes it on stop and again on dispose, and a failed start disposes it early.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         foreach (string id in _sandboxes.Keys.ToList()) await DetachAsync(id).ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         _previewListener?.Dispose();

@@ -211,11 +211,22 @@ internal sealed class DemoScript(DemoRunner runner, string? apiHost, string? ns,
         Check(exit.ExitCode is not null && exit.ExitCode == exitSeenByOther.ExitCode, "the two connections disagree on the exit");
     }
 
-    private Task PreviewUrlAsync()
+    private async Task PreviewUrlAsync()
     {
+        DemoRunner.Code("await sandbox.Exec(\"python -m http.server 3000 &\", new ExecOptions { Timeout = TimeSpan.FromSeconds(5) });");
+        ExecResult started = await Sb.Exec("python -m http.server 3000 > /dev/null 2>&1 &", new ExecOptions { Timeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
+        Check(started.ExitCode == 0, "starting the server with & failed");
         DemoRunner.Code("string url = sandbox.GetUrl(3000);");
         string url = Sb.GetUrl(3000);
         DemoRunner.Say($"preview: {Style.Accent(url)}");
+        if (new Uri(url).Host.EndsWith(".localhost", StringComparison.Ordinal))
+        {
+            // Only a local emulator's URL is fetched (*.localhost is loopback by definition): the demo never reaches out.
+            int status = await PreviewFetch.GetStatusAsync(new Uri(url)).ConfigureAwait(false);
+            DemoRunner.Say($"GET {url} from this machine: HTTP {status} (served by python inside the sandbox)");
+            Check(status == 200, "the preview URL did not reach the server in the sandbox");
+        }
+
         DemoRunner.Say($"port 8080: {Style.Accent(Sb.GetUrl(8080))}");
         try
         {
@@ -228,7 +239,6 @@ internal sealed class DemoScript(DemoRunner runner, string? apiHost, string? ns,
         }
 
         Check(Uri.TryCreate(url, UriKind.Absolute, out _), "the preview URL is not a URL");
-        return Task.CompletedTask;
     }
 
     private async Task PolicySandboxAsync()

@@ -4,7 +4,7 @@ using AotSandbox;
 
 // Usage:
 //   attach API_HOST NAMESPACE API_KEY SANDBOX_ID TOKEN   re-attach, exec `true`, destroy
-//   create API_HOST NAMESPACE API_KEY                    create, exec `true`, destroy
+//   create API_HOST NAMESPACE API_KEY                    create, exec `true`, print RSS, destroy
 //   split  API_HOST NAMESPACE API_KEY SANDBOX_ID TOKEN   profile of attach: a cold GET alone ("rest"), then the attach
 //                                                        (warm GET + WebSocket connect + auth), exec `true`, destroy
 //   stream API_HOST NAMESPACE API_KEY SANDBOX_ID TOKEN BYTES   exec a command printing BYTES of base64, report RSS
@@ -62,6 +62,12 @@ if (mode == "stream")
 
 ExecResult result = await sandbox.Exec("true");
 Mark("exec");
+if (mode == "create")
+{
+    // The baseline for the C library's probe, which reads its RSS at the same point (after create + exec).
+    Console.WriteLine("rss_after_create_exec " + ResidentBytes().ToString(CultureInfo.InvariantCulture));
+}
+
 await sandbox.DestroyAsync();
 Mark("destroyed");
 return result.ExitCode ?? 1;

@@ -44,6 +44,9 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
 
     public void Enqueue(string json) => Enqueue(Encoding.UTF8.GetBytes(json));
 
+    /// <summary>The kind the next received messages carry (Text unless a test plays a server sending Binary).</summary>
+    public TransportMessageKind InboundKind { get; set; } = TransportMessageKind.Text;
+
     public void Enqueue(ReadOnlyMemory<byte> message) => EnqueueMany([message]);
 
     /// <summary>Enqueues several messages at once (one wake-up of the receive loop).</summary>
@@ -62,7 +65,7 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
             {
                 _waiting = false;
                 wake = true;
-                first = new TransportMessage(TransportMessageKind.Text, new ReadOnlySequence<byte>(_inbound.Dequeue()));
+                first = new TransportMessage(InboundKind, new ReadOnlySequence<byte>(_inbound.Dequeue()));
             }
         }
 
@@ -105,7 +108,7 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
         {
             if (_inbound.Count > 0)
             {
-                return new ValueTask<TransportMessage>(new TransportMessage(TransportMessageKind.Text, new ReadOnlySequence<byte>(_inbound.Dequeue())));
+                return new ValueTask<TransportMessage>(new TransportMessage(InboundKind, new ReadOnlySequence<byte>(_inbound.Dequeue())));
             }
 
             if (_closeCode is { } code)

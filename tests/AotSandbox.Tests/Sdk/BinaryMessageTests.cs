@@ -1,0 +1,43 @@
+using System.Text;
+using AotSandbox.Tests.Sdk.Fakes;
+using AotSandbox.Transport;
+
+namespace AotSandbox.Tests.Sdk;
+
+/// <summary>
+/// Found by the server-frame fuzz property: binary messages skip the transport's UTF-8 check, and invalid UTF-8 in a
+/// name of file.entries made the JSON reader throw inside the receive loop, which ended the whole session.
+/// </summary>
+public sealed class BinaryMessageTests
+{
+    [Fact]
+    public async Task BinaryMessageWithInvalidUtf8_IsIgnored_TheSessionLivesOn()
+    {
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();
+        Task<IReadOnlyList<FileEntry>> list = sandbox.ListFilesAsync(".");
+        string id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        byte[] poisoned = Encoding.UTF8.GetBytes($"{{\"type\":\"file.entries\",\"execId\":\"{id}\",\"entries\":[{{\"name\":\"a\\u0041XX\"}}]}}");
+        int bad = Array.IndexOf(poisoned, (byte)'X');
+        poisoned[bad] = 0xE2; // a truncated 3-byte sequence
+        poisoned[bad + 1] = 0x28;
+        transport.InboundKind = TransportMessageKind.Binary;
+        transport.Enqueue(poisoned);
+        transport.InboundKind = TransportMessageKind.Text;
+        await Task.Delay(50);
+        Assert.True(sandbox.IsConnected);
+        Assert.False(list.IsCompleted);
+        transport.Enqueue($"{{\"type\":\"file.entries\",\"execId\":\"{id}\",\"entries\":[{{\"name\":\"ok\"}}]}}");
+        Assert.Equal("ok", Assert.Single(await list).Name);
+    }
+
+    [Fact]
+    public async Task ValidBinaryMessage_IsStillDispatched()
+    {
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();
+        Task<IReadOnlyList<FileEntry>> list = sandbox.ListFilesAsync(".");
+        string id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.InboundKind = TransportMessageKind.Binary;
+        transport.Enqueue($"{{\"type\":\"file.entries\",\"execId\":\"{id}\",\"entries\":[{{\"name\":\"é\"}}]}}");
+        Assert.Equal("é", Assert.Single(await list).Name);
+    }
+}

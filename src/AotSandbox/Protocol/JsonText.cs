@@ -40,7 +40,18 @@ internal readonly ref struct JsonText
 
         var reader = new Utf8JsonReader(Quoted);
         reader.Read();
-        return reader.CopyString(destination);
+        try
+        {
+            return reader.CopyString(destination);
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate (\ud83d without its pair) is valid JSON syntax that System.Text.Json refuses to
+            // decode. A hostile or buggy server must not end the session with it (found by fuzzing): deliver the value
+            // verbatim, still escaped, which is lossless for the caller to inspect.
+            Raw.CopyTo(destination);
+            return Raw.Length;
+        }
     }
 
     /// <summary>The decoded value as a string (allocates; for cold paths), or <see langword="null"/> when absent.</summary>
@@ -58,7 +69,15 @@ internal readonly ref struct JsonText
 
         var reader = new Utf8JsonReader(Quoted);
         reader.Read();
-        return reader.GetString();
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            // See CopyTo: an escaped lone surrogate is delivered verbatim.
+            return Encoding.UTF8.GetString(Raw);
+        }
     }
 
     /// <summary>Compares the decoded value with UTF-8 text without allocating.</summary>
@@ -76,6 +95,13 @@ internal readonly ref struct JsonText
 
         var reader = new Utf8JsonReader(Quoted);
         reader.Read();
-        return reader.ValueTextEquals(utf8);
+        try
+        {
+            return reader.ValueTextEquals(utf8);
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // an undecodable value equals nothing
+        }
     }
 }

@@ -24,6 +24,7 @@ public sealed class FrameParserProperties
         "{\"type\":\"file.content\",\"execId\":\"f\",\"path\":\"a\",\"content\":\"aGk=\",\"encoding\":\"base64\",\"size\":2,\"offset\":0,\"eof\":true}",
         "{\"type\":\"file.entries\",\"execId\":\"f\",\"path\":\".\",\"entries\":[{\"name\":\"a\",\"type\":\"file\",\"size\":1},{\"name\":\"d\",\"type\":\"directory\"}]}",
         "{\"type\":\"error\",\"execId\":\"e\",\"code\":\"not_found\",\"message\":\"no\"}",
+        "{\"type\":\"exec.output\",\"execId\":\"e\",\"stream\":\"stdout\",\"data\":\"\\ud83d\\ude00\\u0041\"}",
     ];
 
     private static readonly string[] ClientSeeds =

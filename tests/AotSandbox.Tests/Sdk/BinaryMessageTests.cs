@@ -41,3 +41,31 @@ public sealed class BinaryMessageTests
         Assert.Equal("é", Assert.Single(await list).Name);
     }
 }
+
+/// <summary>Found by tests/AotSandbox.Fuzz (server-frame target): an escaped lone surrogate made decoding throw in the receive loop.</summary>
+public sealed class LoneSurrogateTests
+{
+    [Fact]
+    public async Task OutputWithALoneSurrogateEscape_IsDeliveredVerbatim_TheSessionLivesOn()
+    {
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();
+        ExecTask exec = sandbox.Exec("x");
+        string id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"exec.output\",\"execId\":\"{id}\",\"stream\":\"stdout\",\"data\":\"a\\ud83d\\u9999b\"}}");
+        transport.Enqueue($"{{\"type\":\"error\",\"execId\":\"nope\",\"code\":\"\\udc00\",\"message\":\"\\ud800\"}}");
+        transport.Enqueue($"{{\"type\":\"exec.exit\",\"execId\":\"{id}\",\"exitCode\":0}}");
+        ExecResult result = await exec;
+        Assert.Equal("a\\ud83d\\u9999b", result.Stdout);
+        Assert.True(sandbox.IsConnected);
+    }
+}
+
+/// <summary>Found by tests/AotSandbox.Fuzz: a lone surrogate escape in a property name or the type made TryRead throw.</summary>
+public sealed class LoneSurrogateFrameTests
+{
+    [Theory]
+    [InlineData("{\"type\":\"file.entri\\ude00\",\"execId\":\"f\"}")]
+    [InlineData("{\"type\\ud83d\":\"error\",\"execId\":\"e\"}")]
+    public void FrameWithALoneSurrogateEscapeInAName_IsRejected_NotThrown(string json) =>
+        Assert.False(AotSandbox.Protocol.ServerFrameReader.TryRead(Encoding.UTF8.GetBytes(json), out _));
+}

@@ -40,11 +40,32 @@ public sealed class EmulatorOptions
     /// <summary>Port of preview URLs; null means the API port.</summary>
     public int? PreviewPort { get; set; }
 
+    /// <summary>
+    /// Where the preview proxy listens (preview URLs point here). Null: the API's address with a free port. Preview URLs
+    /// are <c>http://p{port}-{token}.preview.localhost:{port}/</c>; <c>*.localhost</c> reaches loopback in browsers without DNS.
+    /// </summary>
+    public IPEndPoint? PreviewListen { get; set; }
+
+    /// <summary>
+    /// Test upstreams without internet: each <c>NAME=IP:PORT</c> makes the egress proxy dial IP:PORT whenever a sandbox's
+    /// allowed connection to NAME (any port) is made.
+    /// </summary>
+    public IList<string> EgressResolve { get; } = new List<string>();
+
+    /// <summary>PEM files of extra certificate authorities trusted when the egress proxy verifies upstream certificates.</summary>
+    public IList<string> EgressTrustCaFiles { get; } = new List<string>();
+
+    /// <summary>Let the egress proxy dial loopback/private/link-local upstreams (off: they are refused). For local test servers.</summary>
+    public bool EgressAllowPrivateUpstreams { get; set; }
+
     /// <summary>Adds log providers and filters. Without it the server logs nothing (embedding must stay quiet).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
 
     /// <summary>Creates the sandbox runtime; null uses the machine's real runtime. Tests substitute a fake.</summary>
     internal Func<EmulatorOptions, ISandboxRuntime>? RuntimeFactory { get; set; }
+
+    /// <summary>Last-moment changes to the networking layer's options (tests: an upstream lab namespace, no host DNS).</summary>
+    internal Action<AotSandbox.Emulator.Network.SandboxNetworkOptions>? ConfigureNetwork { get; set; }
 
     /// <summary>Time budget tuning, shortened by tests.</summary>
     internal EmulatorTimings Timings { get; set; } = new();

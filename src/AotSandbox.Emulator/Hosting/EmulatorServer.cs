@@ -1,5 +1,6 @@
 using System.Net;
 using AotSandbox.Emulator.DataPlane;
+using AotSandbox.Emulator.Network;
 using AotSandbox.Emulator.Rest;
 using AotSandbox.Emulator.Runtime;
 using AotSandbox.Emulator.Sandboxes;
@@ -30,6 +31,7 @@ public sealed class EmulatorServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
     private ISandboxRuntime? _runtime;
+    private SandboxNetworkService? _network;
     private SandboxManager? _manager;
     private Task? _sweeper;
     private Uri? _baseAddress;
@@ -115,7 +117,8 @@ public sealed class EmulatorServer : IAsyncDisposable
         _app = builder.Build();
         ILogger logger = _app.Services.GetService<ILoggerFactory>()?.CreateLogger("AotSandbox.Emulator") ?? NullLogger.Instance;
         var registry = new SandboxRegistry(_options.MaxSandboxes);
-        _manager = new SandboxManager(_runtime, registry, _options.Timings, logger);
+        _network = await StartNetworkAsync(_runtime, _options, cancellationToken).ConfigureAwait(false);
+        _manager = new SandboxManager(_runtime, registry, _options.Timings, logger, _network);
 
         _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         _app.MapGet("/healthz", new RequestDelegate(context => RestEndpoints.WriteJsonAsync(
@@ -183,12 +186,57 @@ public sealed class EmulatorServer : IAsyncDisposable
             await _app.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (_network is not null)
+        {
+            await _network.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (_runtime is not null)
         {
             await _runtime.DisposeAsync().ConfigureAwait(false);
         }
 
         _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Egress proxy, resolver and preview proxy. Only for the real runtime: its sandboxes have network namespaces of their
+    /// own (a test runtime without them must never get firewall rules applied to the host's namespace).
+    /// </summary>
+    private static async Task<SandboxNetworkService?> StartNetworkAsync(ISandboxRuntime runtime, EmulatorOptions options, CancellationToken cancellationToken)
+    {
+        if (runtime is not BubblewrapRuntime)
+        {
+            return null;
+        }
+
+        var network = new SandboxNetworkOptions
+        {
+            PreviewListen = options.PreviewListen ?? new IPEndPoint(options.Listen.Address, 0),
+            EgressAllowPrivateUpstreams = options.EgressAllowPrivateUpstreams,
+        };
+        foreach (string entry in options.EgressResolve)
+        {
+            network.EgressResolve.Add(EgressResolveOverride.Parse(entry));
+        }
+
+        foreach (string file in options.EgressTrustCaFiles)
+        {
+            network.EgressTrustCaFiles.Add(file);
+        }
+
+        options.ConfigureNetwork?.Invoke(network);
+        var service = new SandboxNetworkService(network);
+        try
+        {
+            await service.StartAsync(cancellationToken).ConfigureAwait(false);
+            return service;
+        }
+        catch
+        {
+            await service.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     private static ISandboxRuntime CreateRuntime(EmulatorOptions options)

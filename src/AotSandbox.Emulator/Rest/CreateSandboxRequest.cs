@@ -1,3 +1,5 @@
+using AotSandbox.Emulator.Network;
+
 namespace AotSandbox.Emulator.Rest;
 
 /// <summary>A validated create body with every default applied.</summary>
@@ -11,4 +13,8 @@ internal sealed record CreateSandboxRequest(
     string? Region,
     IReadOnlyDictionary<string, string> Environment,
     IReadOnlyList<int> Ports,
-    string? PolicyJson);
+    string? PolicyJson)
+{
+    /// <summary>The enforced egress policy (default-deny when the body has none).</summary>
+    public EgressPolicy Egress { get; init; } = EgressPolicy.DenyAll;
+}

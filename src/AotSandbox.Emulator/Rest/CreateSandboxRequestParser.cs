@@ -1,3 +1,4 @@
+using AotSandbox.Emulator.Network;
 using System.Text;
 using System.Text.Json;
 using AotSandbox.Emulator.Sandboxes;
@@ -77,7 +78,8 @@ internal static class CreateSandboxRequestParser
             || !TrySeconds(root, "maxLifetime", DefaultMaxLifetime, out int lifetime, out error)
             || !TryPorts(root, out List<int>? ports, out error)
             || !TryEnvs(root, out Dictionary<string, string>? envs, out error)
-            || !TryPolicy(root, out string? policy, out error))
+            || !TryPolicy(root, out string? policy, out error)
+            || !TryEgress(root, out EgressPolicy egress, out error))
         {
             return false;
         }
@@ -92,7 +94,10 @@ internal static class CreateSandboxRequestParser
             string.IsNullOrEmpty(region) ? null : region.ToLowerInvariant(),
             envs!,
             ports!,
-            policy);
+            policy)
+        {
+            Egress = egress,
+        };
         return true;
     }
 
@@ -301,6 +306,33 @@ internal static class CreateSandboxRequestParser
 
         policy = element.GetRawText();
         return true;
+    }
+
+    /// <summary>
+    /// Parses <c>policy.network.egress</c> into the policy the egress layer enforces (after the shape check, which gives
+    /// friendlier messages): host canonicalisation, wildcard and path-pattern rules are decided once, here.
+    /// </summary>
+    private static bool TryEgress(JsonElement root, out EgressPolicy egress, out string? error)
+    {
+        egress = EgressPolicy.DenyAll;
+        error = null;
+        if (!root.TryGetProperty("policy", out JsonElement policy) || policy.ValueKind != JsonValueKind.Object
+            || !policy.TryGetProperty("network", out JsonElement network) || network.ValueKind != JsonValueKind.Object
+            || !network.TryGetProperty("egress", out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+
+        try
+        {
+            egress = EgressPolicyParser.Parse(value.GetRawText());
+            return true;
+        }
+        catch (EgressPolicyException e)
+        {
+            error = e.Message;
+            return false;
+        }
     }
 
     private static bool IsValidEgress(JsonElement egress, out string? error)

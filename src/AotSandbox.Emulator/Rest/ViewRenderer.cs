@@ -22,6 +22,8 @@ internal sealed class ViewRenderer
     private static string Iso8601(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
+    private static readonly Dictionary<int, string> EmptyUrls = [];
+
     public SandboxView Render(SandboxDescription d, Uri origin, string status, string? token, string? reason)
     {
         string host = origin.IsDefaultPort ? origin.Host : origin.Host + ":" + origin.Port.ToString(CultureInfo.InvariantCulture);
@@ -29,7 +31,12 @@ internal sealed class ViewRenderer
         string managementEndpoint = origin.Scheme + "://" + host;
         int previewPort = _previewPort ?? origin.Port;
         var previewUrls = new Dictionary<string, string>(d.PreviewTokens.Count);
-        foreach ((int port, string previewToken) in d.PreviewTokens)
+        foreach ((int port, string url) in d.PreviewUrls ?? EmptyUrls)
+        {
+            previewUrls[port.ToString(CultureInfo.InvariantCulture)] = url + "/";
+        }
+
+        foreach ((int port, string previewToken) in d.PreviewUrls is null ? d.PreviewTokens : EmptyUrls)
         {
             previewUrls[port.ToString(CultureInfo.InvariantCulture)] =
                 $"http://p{port}-{previewToken}.{_previewDomain}:{previewPort.ToString(CultureInfo.InvariantCulture)}/";

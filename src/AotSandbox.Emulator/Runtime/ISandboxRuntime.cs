@@ -91,7 +91,14 @@ internal sealed class SandboxFileException(string code, string message) : Except
 internal readonly record struct SandboxFileEntry(string Name, bool IsDirectory, long Size);
 
 /// <summary>What to create.</summary>
-internal sealed record SandboxSpec(string Id, SandboxLimits Limits, IReadOnlyDictionary<string, string> Environment);
+internal sealed record SandboxSpec(string Id, SandboxLimits Limits, IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>Host files bound read-only into the sandbox (e.g. the networking layer's CA bundle and resolv.conf), mounted after /etc.</summary>
+    public IReadOnlyList<SandboxMount> ReadOnlyMounts { get; init; } = [];
+}
+
+/// <summary>A host file or directory bound read-only at <paramref name="SandboxPath"/> inside a sandbox.</summary>
+internal readonly record struct SandboxMount(string HostPath, string SandboxPath);
 
 /// <summary>Resource limits of one sandbox (cgroup v1 and tmpfs sizes).</summary>
 internal sealed record SandboxLimits(long MemoryBytes, int MaxPids, int CpuMillis, long WorkspaceBytes, long TmpBytes);

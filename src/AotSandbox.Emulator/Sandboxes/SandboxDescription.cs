@@ -14,6 +14,9 @@ internal sealed record SandboxDescription(
     IReadOnlyDictionary<int, string> PreviewTokens,
     DateTimeOffset CreatedAt)
 {
+    /// <summary>Preview URLs minted by the networking layer (port → URL); when null they are built from <see cref="PreviewTokens"/>.</summary>
+    public IReadOnlyDictionary<int, string>? PreviewUrls { get; init; }
+
     /// <summary>When maxLifetime ends the sandbox.</summary>
     public DateTimeOffset ExpiresAt => CreatedAt.AddSeconds(MaxLifetimeSeconds);
 }

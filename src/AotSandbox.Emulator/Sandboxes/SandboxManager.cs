@@ -1,3 +1,4 @@
+using AotSandbox.Emulator.Network;
 using AotSandbox.Emulator.Rest;
 using AotSandbox.Emulator.Runtime;
 using Microsoft.Extensions.Logging;
@@ -14,10 +15,18 @@ internal sealed class SandboxManager
     private readonly ISandboxRuntime _runtime;
     private readonly EmulatorTimings _timings;
     private readonly ILogger _logger;
+    private readonly SandboxNetworkService? _network;
 
-    public SandboxManager(ISandboxRuntime runtime, SandboxRegistry registry, EmulatorTimings timings, ILogger logger)
+    /// <summary>Creates the manager over a runtime and a registry.</summary>
+    /// <param name="runtime">Starts the sandboxes.</param>
+    /// <param name="registry">Live sandboxes and tombstones.</param>
+    /// <param name="timings">Timers.</param>
+    /// <param name="logger">Where lifecycle events go.</param>
+    /// <param name="network">Egress, DNS and preview for each sandbox; null only for runtimes without network namespaces (tests).</param>
+    public SandboxManager(ISandboxRuntime runtime, SandboxRegistry registry, EmulatorTimings timings, ILogger logger, SandboxNetworkService? network = null)
     {
         _runtime = runtime;
+        _network = network;
         Registry = registry;
         _timings = timings;
         _logger = logger;
@@ -35,10 +44,10 @@ internal sealed class SandboxManager
 
         string id = SecretGenerator.NewSandboxId();
         ISandboxInstance instance;
+        SandboxNetworkAttachment? attachment = null;
         try
         {
-            var spec = new SandboxSpec(id, SandboxTiers.LimitsFor(request.Size), request.Environment);
-            instance = await _runtime.StartAsync(spec, cancellationToken).ConfigureAwait(false);
+            instance = await _runtime.StartAsync(BuildSpec(id, request), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -46,10 +55,28 @@ internal sealed class SandboxManager
             throw;
         }
 
+        if (_network is not null)
+        {
+            try
+            {
+                // Before any command runs: until this returns the namespace has no route, so nothing can leave early.
+                attachment = await _network.AttachAsync(id, instance.NetworkNamespacePath, request.Egress, request.Ports, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await instance.DisposeAsync().ConfigureAwait(false);
+                Registry.ReleaseSlot();
+                throw;
+            }
+        }
+
         var previewTokens = request.Ports.ToDictionary(port => port, _ => SecretGenerator.NewPreviewToken());
         var description = new SandboxDescription(
             id, ns, request.Name, request.Size, request.Type, request.Cluster ?? "local", request.Region ?? "local",
-            request.MaxLifetimeSeconds, request.IdleTimeoutSeconds, previewTokens, DateTimeOffset.UtcNow);
+            request.MaxLifetimeSeconds, request.IdleTimeoutSeconds, previewTokens, DateTimeOffset.UtcNow)
+        {
+            PreviewUrls = attachment?.PreviewUrls,
+        };
         string token = SecretGenerator.NewSessionToken();
         var sandbox = new EmulatedSandbox(description, token, instance, _timings);
         Registry.Add(sandbox);
@@ -71,6 +98,12 @@ internal sealed class SandboxManager
         sandbox.CloseConnections(reason);
         try
         {
+            if (_network is not null)
+            {
+                // Preview routes and in-namespace sockets go first, while the namespace still exists.
+                await _network.DetachAsync(sandbox.Id).ConfigureAwait(false);
+            }
+
             await sandbox.Instance.DisposeAsync().ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Teardown must finish (slot, tombstone) whatever the runtime throws; the runtime sweeps leftovers.
@@ -85,6 +118,30 @@ internal sealed class SandboxManager
         }
 
         EmulatorLog.SandboxEnded(_logger, sandbox.Id, status, reason);
+    }
+
+    /// <summary>The runtime spec: limits of the tier, the network layer's trust variables and files, then the user's envs (which win).</summary>
+    private SandboxSpec BuildSpec(string id, CreateSandboxRequest request)
+    {
+        if (_network is null)
+        {
+            return new SandboxSpec(id, SandboxTiers.LimitsFor(request.Size), request.Environment);
+        }
+
+        SandboxNetworkSetup setup = _network.SandboxSetup;
+        var environment = new Dictionary<string, string>(setup.Environment, StringComparer.Ordinal);
+        foreach ((string name, string value) in request.Environment)
+        {
+            environment[name] = value;
+        }
+
+        var mounts = new SandboxMount[setup.Files.Count];
+        for (int i = 0; i < mounts.Length; i++)
+        {
+            mounts[i] = new SandboxMount(setup.Files[i].HostPath, setup.Files[i].SandboxPath);
+        }
+
+        return new SandboxSpec(id, SandboxTiers.LimitsFor(request.Size), environment) { ReadOnlyMounts = mounts };
     }
 
     /// <summary>Ends sandboxes past maxLifetime or idleTimeout and prunes retained state; called periodically.</summary>

@@ -41,6 +41,9 @@ struct exec {
     bool spawned_sent, main_exited, exit_sent;
     int exit_code;
     int64_t drain_started, last_output;
+    /* Bytes that sat in the stdout/stderr pipes when the main process exited: written before the exit, so they are
+       delivered before exec.exit however long the host takes. Bounded by the pipes' capacity. */
+    size_t drain_left;
     struct exec *next;
 };
 
@@ -399,6 +402,16 @@ size_t exec_poll_fill(struct pollfd *fds, size_t capacity)
     return n;
 }
 
+/* How many bytes wait unread in the exec's stdout and stderr pipes right now. */
+static size_t pipes_pending(const struct exec *e)
+{
+    size_t total = 0;
+    int pending = 0;
+    if (e->out_fd >= 0 && ioctl(e->out_fd, FIONREAD, &pending) == 0 && pending > 0) total += (size_t)pending;
+    if (e->err_fd >= 0 && ioctl(e->err_fd, FIONREAD, &pending) == 0 && pending > 0) total += (size_t)pending;
+    return total;
+}
+
 static void read_status(struct exec *e)
 {
     int32_t rec[2];
@@ -419,6 +432,7 @@ static void read_status(struct exec *e)
         } else if (rec[0] == ST_EXITED && !e->main_exited) {
             e->main_exited = true;
             e->exit_code = rec[1];
+            e->drain_left = pipes_pending(e);
             e->drain_started = e->last_output = now_ms();
         }
     }
@@ -430,6 +444,7 @@ static void read_status(struct exec *e)
         /* The shepherd was killed (e.g. by the command itself) before it could report: the status is lost. */
         e->main_exited = true;
         e->exit_code = 128 + SIGKILL;
+        e->drain_left = pipes_pending(e);
         e->drain_started = e->last_output = now_ms();
     }
 }
@@ -444,6 +459,7 @@ static void read_output(struct exec *e, int *fd, uint8_t stream)
     if (n < 0 && errno == EAGAIN) return;
     if (n <= 0) {
         close_fd(fd);
+        if (e->out_fd < 0 && e->err_fd < 0) e->drain_left = 0;
         return;
     }
     if (e->exit_sent) return;
@@ -451,6 +467,7 @@ static void read_output(struct exec *e, int *fd, uint8_t stream)
     wire_commit(EV_OUTPUT, e->id, 1 + (size_t)n);
     e->out_unacked += (size_t)n;
     e->last_output = now_ms();
+    if (e->main_exited) e->drain_left = e->drain_left > (size_t)n ? e->drain_left - (size_t)n : 0;
 }
 
 void exec_poll_handle(const struct pollfd *fds, size_t count)
@@ -477,15 +494,6 @@ void exec_reap(void)
     }
 }
 
-/* True when a stdout/stderr pipe of the exec has unread bytes. */
-static bool pipes_hold_data(const struct exec *e)
-{
-    int pending = 0;
-    if (e->out_fd >= 0 && ioctl(e->out_fd, FIONREAD, &pending) == 0 && pending > 0) return true;
-    if (e->err_fd >= 0 && ioctl(e->err_fd, FIONREAD, &pending) == 0 && pending > 0) return true;
-    return false;
-}
-
 static void emit_exit(struct exec *e)
 {
     uint8_t p[4];
@@ -500,21 +508,16 @@ int exec_timers(void)
 {
     int64_t now = now_ms();
     int timeout = -1;
-    bool backpressured = wire_queued() >= OUT_SOFT_LIMIT;
     struct exec **link = &execs;
     while (*link) {
         struct exec *e = *link;
         if (e->main_exited && !e->exit_sent) {
             if (e->out_fd < 0 && e->err_fd < 0) {
                 emit_exit(e);
-            } else if (backpressured || e->out_unacked >= OUTPUT_WINDOW) {
-                /* Output produced before the exit is still waiting for the host: the drain clock waits too. */
+            } else if (e->drain_left > 0) {
+                /* Output written before the exit is still in a pipe (or waiting for the host's acks): read it first.
+                   The silence clock starts once it is all read; a background child's later flood cannot extend it. */
                 e->drain_started = e->last_output = now;
-            } else if (now - e->drain_started < DRAIN_MAX_MS && pipes_hold_data(e)) {
-                /* Bytes written before the exit may still sit in a pipe after a long wait for the host (the
-                   loop did not run, so "silence" was never observed): they are not silence. Read them first. */
-                e->last_output = now;
-                timeout = 0;
             } else if (now - e->last_output >= DRAIN_SILENCE_MS || now - e->drain_started >= DRAIN_MAX_MS) {
                 emit_exit(e);
             } else {

@@ -53,6 +53,7 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
     public async Task StartAsync(string agentHostPath, CancellationToken cancellationToken)
     {
         _state.Create();
+        _state.PrepareMountPoints(_spec.ReadOnlyMounts);
         _cgroups.Create(_spec.Limits);
         await NetworkNamespace.CreateAsync(_options.IpPath, _netnsName, cancellationToken).ConfigureAwait(false);
 

@@ -31,6 +31,9 @@ internal static class BwrapArguments
             a.AddRange(["--ro-bind", "/etc/" + name, "/etc/" + name]);
         foreach (var name in StateDirectory.HostEtcFiles.Where(n => File.Exists(Path.Combine("/etc", n))))
             a.AddRange(["--ro-bind", "/etc/" + name, "/etc/" + name]);
+        // Files other layers provide (CA bundle, resolv.conf) go over what /etc already holds, still read-only.
+        foreach (SandboxMount mount in spec.ReadOnlyMounts)
+            a.AddRange(["--ro-bind", mount.HostPath, mount.SandboxPath]);
         a.AddRange(["--proc", "/proc", "--dev", "/dev"]);
 
         AddTmpfs(a, "/home/user", homeBytes, "0755");

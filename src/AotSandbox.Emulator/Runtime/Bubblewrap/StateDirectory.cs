@@ -49,6 +49,31 @@ internal sealed class StateDirectory
             File.CreateSymbolicLink(Path.Combine(Etc, "localtime"), target);
     }
 
+    /// <summary>
+    /// bwrap cannot create a mount point inside the read-only generated /etc, so files other layers bind under /etc
+    /// (e.g. <c>/etc/aotsandbox/ca-bundle.pem</c>) get an empty placeholder here first. Paths under the host-bound
+    /// directories (/etc/ssl, ...) must already exist there and are left alone.
+    /// </summary>
+    public void PrepareMountPoints(IEnumerable<SandboxMount> mounts)
+    {
+        if (OperatingSystem.IsWindows())
+            throw new PlatformNotSupportedException();
+        foreach (SandboxMount mount in mounts)
+        {
+            if (!mount.SandboxPath.StartsWith("/etc/", StringComparison.Ordinal))
+                continue;
+            string relative = mount.SandboxPath["/etc/".Length..];
+            string first = relative.Split('/')[0];
+            if (relative.Length == 0 || relative.Contains("..", StringComparison.Ordinal) || HostEtcDirectories.Contains(first) || HostEtcFiles.Contains(first))
+                continue;
+            string directory = Path.GetDirectoryName(relative) ?? "";
+            if (directory.Length > 0)
+                Directory.CreateDirectory(Path.Combine(Etc, directory), DirectoryMode);
+            if (!File.Exists(Path.Combine(Etc, relative)))
+                WriteFile(relative, "");
+        }
+    }
+
     /// <summary>Deletes the directory if it exists (idempotent).</summary>
     public void Delete()
     {

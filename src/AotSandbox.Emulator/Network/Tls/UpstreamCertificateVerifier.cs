@@ -1,0 +1,37 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace AotSandbox.Emulator.Network;
+
+/// <summary>
+/// Verifies upstream servers when TLS is terminated: the platform's normal verification, or (only for chain errors,
+/// never for a name mismatch) a chain to one of the operator's <c>EgressTrustCa</c> certificates.
+/// </summary>
+internal sealed class UpstreamCertificateVerifier
+{
+    private readonly X509Certificate2Collection _extraRoots = [];
+
+    /// <summary>Loads every certificate of each PEM file.</summary>
+    public UpstreamCertificateVerifier(IEnumerable<string> trustCaFiles)
+    {
+        foreach (string file in trustCaFiles) _extraRoots.ImportFromPemFile(file);
+    }
+
+    /// <summary>The validation callback for <see cref="SslClientAuthenticationOptions"/>.</summary>
+    public bool Verify(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None) return true;
+        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null || _extraRoots.Count == 0) return false;
+        using var custom = new X509Chain();
+        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        custom.ChainPolicy.CustomTrustStore.AddRange(_extraRoots);
+        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        custom.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.1"));
+        if (chain is not null)
+        {
+            foreach (X509ChainElement e in chain.ChainElements) custom.ChainPolicy.ExtraStore.Add(e.Certificate);
+        }
+        using var leaf = new X509Certificate2(certificate);
+        return custom.Build(leaf);
+    }
+}

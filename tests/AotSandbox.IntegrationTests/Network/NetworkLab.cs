@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using AotSandbox.Emulator.Network;
+
+namespace AotSandbox.IntegrationTests.Network;
+
+/// <summary>
+/// A self-contained test topology (battery §6): a "sandbox" netns set up by the real SandboxNetworkService, and a
+/// "lab internet" netns holding documentation-range addresses (198.51.100.0/24, 203.0.113.0/24, 192.0.2.0/24,
+/// 2001:db8::/32) on its loopback device with recording sinks. The lab netns is connected to nothing, and the proxy
+/// dials its upstreams from inside it, so even a regression cannot emit traffic off this machine.
+/// Everything is deleted on dispose, also after a failed test.
+/// </summary>
+internal sealed class NetworkLab : IAsyncDisposable
+{
+    public const int SandboxUid = 200123;
+    private static readonly string[] LabAddresses = ["198.51.100.10/32", "198.51.100.11/32", "198.51.100.12/32", "198.51.100.13/32", "198.51.100.20/32", "203.0.113.66/32", "192.0.2.53/32", "169.254.169.254/32"];
+
+    private readonly List<string> _namespaces = [];
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly string _suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    private NetworkLab(string stateDirectory) => StateDirectory = stateDirectory;
+
+    public string StateDirectory { get; }
+
+    public string LabNetns => "aotsbtest-inet-" + _suffix;
+
+    public string LabNetnsPath => "/run/netns/" + LabNetns;
+
+    public SandboxNetworkService Service { get; private set; } = null!;
+
+    public NetnsSocketFactory Sockets { get; } = new();
+
+    public TestCertificates Certificates { get; } = new();
+
+    /// <summary>Builds the lab netns and starts the service with <paramref name="configure"/> applied to test-safe options.</summary>
+    public static async Task<NetworkLab> CreateAsync(Action<SandboxNetworkOptions>? configure = null)
+    {
+        string state = Path.Combine(Path.GetTempPath(), "aotsbtest-net-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+        Directory.CreateDirectory(state);
+        NetworkLab.Chmod(state, (UnixFileMode)0x1ED); // 0755: the unprivileged sandbox uid reads the CA bundle
+        var lab = new NetworkLab(state);
+        try
+        {
+            await lab.SetupLabAsync();
+            string trust = Path.Combine(state, "upstream-ca.pem");
+            await File.WriteAllTextAsync(trust, lab.Certificates.CaPem);
+            var options = new SandboxNetworkOptions
+            {
+                StateDirectory = Path.Combine(state, "service"),
+                EgressSystemDns = false,
+                EgressUpstreamNetns = lab.LabNetnsPath,
+            };
+            options.EgressTrustCaFiles.Add(trust);
+            configure?.Invoke(options);
+            lab.Service = new SandboxNetworkService(options);
+            await lab.Service.StartAsync(CancellationToken.None);
+            NetworkLab.Chmod(options.StateDirectory, (UnixFileMode)0x1ED);
+            return lab;
+        }
+        catch
+        {
+            await lab.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Creates a sandbox netns, attaches it, and returns a handle to run commands in it as an unprivileged uid.</summary>
+    public async Task<LabSandbox> AddSandboxAsync(string policyJson, params int[] ports)
+    {
+        string name = $"aotsbtest-sb{_namespaces.Count}-{_suffix}";
+        await Sh($"ip netns add {name}");
+        _namespaces.Add(name);
+        SandboxNetworkAttachment attachment = await Service.AttachAsync(name, "/run/netns/" + name, EgressPolicyParser.Parse(policyJson), ports, CancellationToken.None);
+        // `ip netns exec` bind-mounts /etc/netns/NAME/* over /etc: exactly what the runtime does with the attachment's files.
+        string etc = "/etc/netns/" + name;
+        Directory.CreateDirectory(etc);
+        File.Copy(attachment.Files.Single(f => f.SandboxPath == "/etc/resolv.conf").HostPath, Path.Combine(etc, "resolv.conf"), overwrite: true);
+        return new LabSandbox(this, name, attachment);
+    }
+
+    /// <summary>A recording TCP sink (optionally an HTTP server, optionally TLS) inside the lab netns.</summary>
+    public async Task<RecordingServer> ListenAsync(IPEndPoint endpoint, bool http = true, X509Certificate2? tls = null)
+    {
+        Socket socket = await Sockets.CreateAsync(NetnsSocketFactory.OpenNamespace(LabNetnsPath), endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(endpoint);
+        socket.Listen(64);
+        var server = new RecordingServer(socket, http, tls);
+        _owned.Add(server);
+        return server;
+    }
+
+    /// <summary>A UDP sink inside the lab netns counting datagrams.</summary>
+    public async Task<UdpSink> ListenUdpAsync(IPEndPoint endpoint)
+    {
+        Socket socket = await Sockets.CreateAsync(NetnsSocketFactory.OpenNamespace(LabNetnsPath), endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(endpoint);
+        var sink = new UdpSink(socket);
+        _owned.Add(sink);
+        return sink;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Namespaces and files must go even when a step before fails.
+        foreach (IAsyncDisposable d in _owned) { try { await d.DisposeAsync(); } catch (Exception) { } }
+        try { if (Service is not null) await Service.DisposeAsync(); } catch (Exception) { }
+        Sockets.Dispose();
+        foreach (string ns in _namespaces)
+        {
+            // Processes this test started inside its namespaces (servers, clients) end with them.
+            await Sh($"ip netns pids {ns} | xargs -r kill -9", check: false);
+            await Sh($"ip netns del {ns}", check: false);
+            try { Directory.Delete("/etc/netns/" + ns, recursive: true); } catch (DirectoryNotFoundException) { }
+        }
+        try { Directory.Delete(StateDirectory, recursive: true); } catch (DirectoryNotFoundException) { }
+    }
+
+    private async Task SetupLabAsync()
+    {
+        await Sh($"ip netns add {LabNetns}");
+        _namespaces.Add(LabNetns);
+        string adds = string.Join(" && ", LabAddresses.Select(a => $"ip addr add {a} dev lo"));
+        await Sh($"ip netns exec {LabNetns} sh -c 'set -e; ip link set lo up; {adds}; ip -6 addr add 2001:db8::20/128 dev lo'");
+    }
+
+    public static void Chmod(string path, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsLinux()) File.SetUnixFileMode(path, mode);
+    }
+
+    /// <summary>Runs a host shell command (harness plumbing only; bounded).</summary>
+    public static async Task<(int Code, string Out, string Err)> Sh(string command, bool check = true, int timeoutMs = 20_000)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(command);
+        using Process p = Process.Start(psi)!;
+        Task<string> o = p.StandardOutput.ReadToEndAsync();
+        Task<string> e = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeoutMs);
+        try { await p.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { p.Kill(entireProcessTree: true); throw new TimeoutException("timed out: " + command); }
+        (string so, string se) = (await o, await e);
+        if (check && p.ExitCode != 0) throw new InvalidOperationException($"`{command}` failed ({p.ExitCode}): {se}");
+        return (p.ExitCode, so, se);
+    }
+}
+
+/// <summary>One attached sandbox netns of a lab.</summary>
+internal sealed class LabSandbox(NetworkLab lab, string netns, SandboxNetworkAttachment attachment)
+{
+    public string Netns { get; } = netns;
+
+    public SandboxNetworkAttachment Attachment { get; } = attachment;
+
+    public string CaBundle => lab.Service.CaBundlePath;
+
+    /// <summary>Runs a shell command inside the sandbox netns as an unprivileged uid (like sandbox code).</summary>
+    public Task<(int Code, string Out, string Err)> RunAsync(string shellCommand, int timeoutMs = 20_000) =>
+        NetworkLab.Sh($"ip netns exec {Netns} setpriv --reuid={NetworkLab.SandboxUid} --regid={NetworkLab.SandboxUid} --clear-groups -- /bin/sh -c {Quote(shellCommand)}", check: false, timeoutMs);
+
+    /// <summary>Runs a Python program inside the sandbox (system python, readable by the sandbox uid).</summary>
+    public Task<(int Code, string Out, string Err)> PythonAsync(string program, int timeoutMs = 20_000)
+    {
+        string file = Path.Combine(lab.StateDirectory, $"prog-{Guid.NewGuid():N}.py");
+        File.WriteAllText(file, program);
+        NetworkLab.Chmod(file, (UnixFileMode)0x1A4);
+        return RunAsync($"/usr/bin/python3 {file}", timeoutMs);
+    }
+
+    /// <summary>curl with the sandbox's CA bundle and short timeouts; prints "CODE" (http status) on stdout.</summary>
+    public Task<(int Code, string Out, string Err)> CurlAsync(string args) =>
+        RunAsync($"curl -sS --max-time 5 --connect-timeout 3 --cacert {CaBundle} -o /dev/null -w '%{{http_code}}' {args}");
+
+    internal static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}
+
+/// <summary>A CA for the lab's upstream servers (trusted by the proxy via EgressTrustCa) plus a rogue one (not trusted).</summary>
+internal sealed class TestCertificates
+{
+    private readonly ECDsa _caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly X509Certificate2 _ca;
+
+    public TestCertificates()
+    {
+        var req = new CertificateRequest("CN=Lab Upstream CA", _caKey, HashAlgorithmName.SHA256);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        _ca = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+    }
+
+    public string CaPem => _ca.ExportCertificatePem();
+
+    /// <summary>A leaf for <paramref name="name"/>, signed by the lab CA, or self-signed when <paramref name="rogue"/>.</summary>
+    public X509Certificate2 Leaf(string name, bool rogue = false)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(name);
+        req.CertificateExtensions.Add(san.Build());
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        if (rogue) return req.CreateSelfSigned(now.AddDays(-1), now.AddDays(1));
+        using X509Certificate2 pub = req.Create(_ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        return pub.CopyWithPrivateKey(key);
+    }
+}

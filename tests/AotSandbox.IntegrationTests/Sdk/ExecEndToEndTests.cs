@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace AotSandbox.IntegrationTests.Sdk;
+
+/// <summary>Commands through the SDK against real sandboxes: results, timeouts, stdin, streaming, errors.</summary>
+[Collection(SdkEmulatorCollection.Name)]
+public sealed class ExecEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLifetime
+{
+    private Sandbox _sandbox = null!;
+
+    public async Task InitializeAsync() => _sandbox = await Sandbox.CreateAsync(emulator.Create("exec-tests"));
+
+    public async Task DisposeAsync() => await _sandbox.DestroyAsync();
+
+    [Fact]
+    public async Task Exec_RunsInWorkspace_WithSeparateStreamsAndExitCode()
+    {
+        ExecResult result = await _sandbox.Exec("pwd; echo oops >&2; exit 3", new ExecOptions { Timeout = TimeSpan.FromSeconds(10) });
+
+        Assert.Equal("/workspace\n", result.Stdout);
+        Assert.Equal("oops\n", result.Stderr);
+        Assert.Equal(3, result.ExitCode);
+        Assert.StartsWith("exec-", result.ExecId, StringComparison.Ordinal);
+        Assert.False(result.Destroyed);
+    }
+
+    [Fact]
+    public async Task Exec_Timeout_ThrowsAndKillsTheCommand()
+    {
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<SandboxTimeoutException>(() =>
+            _sandbox.Exec("echo $$ > /tmp/timeout.pid; exec sleep 30", new ExecOptions { Timeout = TimeSpan.FromMilliseconds(700) }).AsTask());
+
+        Assert.Contains("exceeded timeout of 700ms", error.Message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"timeout took {clock.Elapsed}");
+        // The client sent SIGTERM on expiry: the sleeping process is gone shortly after.
+        ExecResult alive = await PollAsync("kill -0 $(cat /tmp/timeout.pid) 2>/dev/null && echo alive || echo gone", "gone\n");
+        Assert.Equal("gone\n", alive.Stdout);
+    }
+
+    [Fact]
+    public async Task Exec_StdinAtStart_TextAndBytes()
+    {
+        ExecResult text = await _sandbox.Exec("wc -l", new ExecOptions { Stdin = "a\nb\nc\n", Timeout = TimeSpan.FromSeconds(10) });
+        byte[] bytes = [0, 255, 1, 254, 10];
+        ExecResult binary = await _sandbox.Exec("od -An -tu1", new ExecOptions { StdinBytes = bytes, Timeout = TimeSpan.FromSeconds(10) });
+
+        Assert.Equal("3", text.Stdout.Trim());
+        Assert.Equal("0 255   1 254  10", binary.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Exec_StreamingStdin_ByExecIdBeforeAwaiting()
+    {
+        ExecTask task = _sandbox.Exec("cat -n", new ExecOptions { Timeout = TimeSpan.FromSeconds(10) });
+        await _sandbox.WriteStdinAsync(task.ExecId, "line 1\n");
+        await _sandbox.WriteStdinAsync(task.ExecId, Encoding.UTF8.GetBytes("line 2\n"));
+        await _sandbox.CloseStdinAsync(task.ExecId);
+        ExecResult result = await task;
+
+        Assert.Equal("1\tline 1\n     2\tline 2", result.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Exec_OnOutputCallback_ReceivesLiveChunksInOrder()
+    {
+        var received = new StringBuilder();
+        var firstChunk = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var clock = Stopwatch.StartNew();
+        ExecResult result = await _sandbox.Exec("echo first; sleep 1; echo second", new ExecOptions
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+            OnOutput = (stream, utf8) =>
+            {
+                lock (received)
+                {
+                    received.Append(Encoding.UTF8.GetString(utf8));
+                }
+
+                firstChunk.TrySetResult(clock.Elapsed);
+            },
+        });
+
+        // "first" arrived while the command was still sleeping: live, not at exit.
+        Assert.True(await firstChunk.Task < TimeSpan.FromMilliseconds(900), $"first chunk after {await firstChunk.Task}");
+        Assert.Equal("first\nsecond\n", received.ToString());
+        Assert.Equal("first\nsecond\n", result.Stdout);
+    }
+
+    [Fact]
+    public async Task ExecStream_YieldsChunksThenExitCode()
+    {
+        ExecStream stream = _sandbox.ExecStreamAsync("echo out; echo err >&2; exit 5");
+        var chunks = new List<OutputChunk>();
+        await foreach (OutputChunk chunk in stream)
+        {
+            chunks.Add(chunk);
+        }
+
+        Assert.Equal(5, stream.ExitCode);
+        Assert.Contains(chunks, c => c is { Stream: OutputStream.Stdout, Text: "out\n" });
+        Assert.Contains(chunks, c => c is { Stream: OutputStream.Stderr, Text: "err\n" });
+    }
+
+    [Fact]
+    public async Task Exec_ShellBackgroundChild_DoesNotHoldTheResult()
+    {
+        var clock = Stopwatch.StartNew();
+        ExecResult result = await _sandbox.Exec("sleep 20 & echo started", new ExecOptions { Timeout = TimeSpan.FromSeconds(5) });
+
+        Assert.Equal("started\n", result.Stdout);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        ExecResult ps = await _sandbox.Exec("pgrep -x sleep >/dev/null && echo running", new ExecOptions { Timeout = TimeSpan.FromSeconds(5) });
+        Assert.Equal("running\n", ps.Stdout);
+    }
+
+    [Fact]
+    public async Task Exec_KilledBySignal_ReportsOneHundredTwentyEightPlusSignal()
+    {
+        ExecTask task = _sandbox.Exec("sleep 30", new ExecOptions { Timeout = TimeSpan.FromSeconds(10) });
+        await Task.Delay(200);
+        await _sandbox.KillAsync(task.ExecId, "SIGKILL");
+        ExecResult result = await task;
+
+        Assert.Equal(137, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task Exec_LargeOutput_ArrivesCompleteAndInOrder()
+    {
+        ExecResult result = await _sandbox.Exec("seq 1 200000", new ExecOptions { Timeout = TimeSpan.FromSeconds(30) });
+
+        string expected = string.Concat(Enumerable.Range(1, 200000).Select(i => i + "\n"));
+        Assert.Equal(expected.Length, result.Stdout.Length);
+        Assert.Equal(expected, result.Stdout);
+    }
+
+    [Fact]
+    public async Task Exec_SlowConsumer_StillReceivesEveryByteWrittenBeforeExit()
+    {
+        // The command writes 3 MB at once and exits; the client reads slowly (the callback stalls the receive loop),
+        // so most of it is still in the agent's pipes and windows when the process has already exited.
+        long received = 0;
+        ExecResult result = await _sandbox.Exec("head -c 3000000 /dev/zero | tr '\\0' a", new ExecOptions
+        {
+            Timeout = TimeSpan.FromSeconds(60),
+            CaptureOutput = false,
+            OnOutput = (_, utf8) =>
+            {
+                received += utf8.Length;
+                Thread.Sleep(2);
+            },
+        });
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(3_000_000, received);
+    }
+
+    private async Task<ExecResult> PollAsync(string command, string expected)
+    {
+        ExecResult last = null!;
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            last = await _sandbox.Exec(command, new ExecOptions { Timeout = TimeSpan.FromSeconds(5) });
+            if (last.Stdout == expected)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return last;
+    }
+}

@@ -11,10 +11,12 @@ internal static class HostInventory
 {
     private static readonly string[] Controllers = ["memory", "pids", "cpu", "cpuacct", "freezer"];
 
-    public static List<string> Leftovers(string keepId)
+    public static List<string> Leftovers(string keepId) => Leftovers(SecurityFixture.RuntimeOptions, keepId);
+
+    /// <summary>What a range (uids, cgroup parent, netns prefix, state root) owns on the host apart from <paramref name="keepId"/>'s sandbox.</summary>
+    public static List<string> Leftovers(AotSandbox.Emulator.Runtime.BubblewrapRuntimeOptions options, string keepId)
     {
         var found = new List<string>();
-        var options = SecurityFixture.RuntimeOptions;
         foreach (string controller in Controllers)
         {
             string parent = Path.Combine("/sys/fs/cgroup", controller, options.CgroupParent);

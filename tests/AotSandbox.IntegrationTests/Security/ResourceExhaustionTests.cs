@@ -83,7 +83,9 @@ public sealed class ResourceExhaustionTests(SecurityFixture fixture) : Battery(f
         long usage = long.Parse(await File.ReadAllTextAsync(Cgroup("memory", sb.Id, "memory.max_usage_in_bytes")), CultureInfo.InvariantCulture);
         long limit = long.Parse(await File.ReadAllTextAsync(Cgroup("memory", sb.Id, "memory.limit_in_bytes")), CultureInfo.InvariantCulture);
         Assert.True(usage <= limit, $"{usage} > {limit}");
-        Assert.Matches(@"^\d+ (None|28|12)\n$", inodes.Stdout);
+        // Either the time bound ended the loop, the filesystem refused (ENOSPC/ENOMEM), or the memory cgroup's OOM killer
+        // ended the script (exit 137): all are bounds; what may not happen is an error of another kind.
+        Assert.True(inodes.ExitCode == 137 || System.Text.RegularExpressions.Regex.IsMatch(inodes.Stdout, @"^\d+ (None|28|12)\n$"), $"exit {inodes.ExitCode}: {inodes.Stdout} {inodes.Stderr}");
         long hostFreeAfter = new DriveInfo("/").AvailableFreeSpace;
         Assert.True(Math.Abs(hostFreeBefore - hostFreeAfter) < 64L << 20, $"host free space moved by {(hostFreeBefore - hostFreeAfter) >> 20} MiB");
         Assert.Equal("alive\n", (await RunAsync(sb, "rm -rf /tmp/fill /tmp/many && echo alive")).Stdout);

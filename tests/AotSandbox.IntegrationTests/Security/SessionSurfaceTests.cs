@@ -139,7 +139,8 @@ public sealed class SessionSurfaceTests(SecurityFixture fixture) : Battery(fixtu
             await reader;
             // The server answers every frame (an error for the unknown id) at most 2000 per second.
             Assert.True(replies > 1000, $"{replies} replies");
-            Assert.True(watch.Elapsed.TotalSeconds >= replies / 2000.0 * 0.8, $"{replies} replies in {watch.Elapsed}: faster than the 2000/s pace");
+            // Paced at 2000 frames/s with an initial burst allowance: 10k replies cannot come faster than ~3 s.
+            Assert.True(watch.Elapsed.TotalSeconds >= replies / 2000.0 * 0.6, $"{replies} replies in {watch.Elapsed}: faster than the 2000/s pace");
         }
 
         // The sandbox and a fresh SDK session are unaffected by all of the above.

@@ -64,7 +64,8 @@ public sealed class SoakTests(SecurityFixture fixture)
 
                     byte[] payload = Encoding.UTF8.GetBytes("soak " + worker);
                     await sb.WriteFileAsync("f.txt", payload);
-                    if (!payload.AsSpan().SequenceEqual(await sb.ReadFileBytesAsync("f.txt")))
+                    byte[] back = await sb.ReadFileBytesAsync("f.txt");
+                    if (!payload.SequenceEqual(back))
                     {
                         throw new InvalidOperationException("file round trip differs");
                     }

@@ -194,13 +194,11 @@ public sealed class KernelEscapeTests(SecurityFixture fixture) : Battery(fixture
     }
 
     /// <summary>
-    /// Known gap, recorded so it cannot go unnoticed: without a seccomp filter the sandbox user reaches kernel surface
-    /// that needs no capability (io_uring, keyrings, user-mode userfaultfd, perf counters on itself). None of it crosses
-    /// the namespace/uid boundary by design, but it is attack surface for kernel bugs. When a filter is added, this
-    /// test fails and SECURITY-RESULTS.md must be updated.
+    /// Kernel surface that needs no capability at all (io_uring, keyrings, userfaultfd, perf events, eBPF, the new mount
+    /// API, the x32 ABI) is cut off by the agent launcher's seccomp filter: each answers ENOSYS inside the sandbox.
     /// </summary>
     [Fact]
-    public async Task K10_KnownGap_UnprivilegedKernelSurfaceIsReachable()
+    public async Task K10_SeccompFilter_RefusesUnprivilegedKernelSurface()
     {
         Sandbox sb = await NewSandboxAsync();
         ExecResult result = await PythonAsync(sb, """
@@ -209,12 +207,21 @@ public sealed class KernelEscapeTests(SecurityFixture fixture) : Battery(fixture
             params = ctypes.create_string_buffer(120)
             attr = ctypes.create_string_buffer(128); attr[4] = 128  # perf_event_attr: type 0 (hardware), size 128
             calls = {'io_uring_setup': (425, 4, params), 'keyctl': (250, 0, -3, 0), 'add_key': (248, b'user', b'k', b'v', 1, -2),
-                     'userfaultfd': (323, 1), 'perf_event_open': (298, attr, 0, -1, -1, 0)}
+                     'userfaultfd': (323, 1), 'perf_event_open': (298, attr, 0, -1, -1, 0), 'bpf': (321, 0, 0, 0),
+                     'fsopen': (430, b'tmpfs', 0), 'x32_getpid': (0x40000000 + 39,)}
             for name, args in calls.items():
-                ctypes.set_errno(0); r = libc.syscall(*args); print(name, 'reachable' if r >= 0 else 'refused', ctypes.get_errno())
+                ctypes.set_errno(0); r = libc.syscall(*args); print(name, r, ctypes.get_errno())
+            print('getpid', libc.syscall(39) > 0)
             """);
-        Assert.True(result.Stdout.Contains("io_uring_setup reachable", StringComparison.Ordinal), result.Stdout + result.Stderr);
-        Assert.True(result.Stdout.Contains("add_key reachable", StringComparison.Ordinal), result.Stdout);
+        string[] lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 9, result.Stdout + result.Stderr);
+        foreach (string line in lines[..^1])
+        {
+            Assert.True(line.EndsWith(" -1 38", StringComparison.Ordinal), "not refused with ENOSYS: " + line);
+        }
+
+        Assert.Equal("getpid True", lines[^1]); // ordinary calls still work
+        Assert.Contains("Seccomp:\t2", (await RunAsync(sb, "cat /proc/self/status")).Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,6 +35,14 @@ internal static class CreateSandboxRequestParser
             body = "{}"u8;
         }
 
+        // JsonDocument accepts invalid UTF-8 inside strings and only throws (InvalidOperationException) when a string is
+        // read, which surfaced as a 500; found by the create-body fuzz property. Reject it up front as a client error.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            error = "The request body is not valid UTF-8.";
+            return false;
+        }
+
         JsonDocument document;
         try
         {

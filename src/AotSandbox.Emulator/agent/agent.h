@@ -91,6 +91,8 @@ void file_list(uint32_t req, const uint8_t *payload, size_t len);
 
 /* ---- launch.c: the host-side launcher mode (joins cgroups and netns, drops to the pool uid, execs bwrap) ---- */
 int launch_main(int argc, char **argv);
+/* A memfd holding the sandbox's seccomp BPF program (see seccomp.c), for bwrap --seccomp. */
+int seccomp_filter_fd(void);
 
 /* ---- util ---- */
 int64_t now_ms(void);

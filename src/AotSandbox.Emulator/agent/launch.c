@@ -85,6 +85,18 @@ int launch_main(int argc, char **argv)
     if (setgroups(0, NULL) != 0) return fail("setgroups");
     if (setresgid(gid, gid, gid) != 0) return fail("setresgid");
     if (setresuid(uid, uid, uid) != 0) return fail("setresuid");
-    execv(argv[i + 1], argv + i + 1);
+    /* bwrap installs the filter right before it execs the agent, so every sandbox process runs under it. */
+    int filter = seccomp_filter_fd();
+    if (filter < 0) return fail("seccomp filter");
+    char fd_text[16];
+    snprintf(fd_text, sizeof fd_text, "%d", filter);
+    int rest = argc - (i + 2);
+    char **bwrap = calloc((size_t)rest + 4, sizeof *bwrap);
+    if (!bwrap) return fail("calloc");
+    bwrap[0] = argv[i + 1];
+    bwrap[1] = "--seccomp";
+    bwrap[2] = fd_text;
+    memcpy(bwrap + 3, argv + i + 2, (size_t)rest * sizeof *bwrap);
+    execv(bwrap[0], bwrap);
     return fail(argv[i + 1]);
 }

@@ -36,6 +36,13 @@ internal static class ServerFrameReader
             frame = default;
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            // Thrown when an escaped name or value holds a lone surrogate (\udc00): valid JSON syntax that the reader
+            // refuses to decode. Found by fuzzing; such a frame is dropped like any other malformed one.
+            frame = default;
+            return false;
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using AotSandbox.Protocol;
+using AotSandbox.Protocol.WebSocket;
 using AotSandbox.Transport;
 
 namespace AotSandbox.Session;
@@ -202,7 +203,13 @@ internal sealed partial class SandboxSession
 
                 try
                 {
-                    Dispatch(message.Payload);
+                    // Text messages were UTF-8-validated by the transport; a binary one was not, and invalid UTF-8 in a
+                    // string field would make the JSON reader throw at decode time and end the session. The reference
+                    // clients decode binary as UTF-8 JSON and ignore what fails, so invalid ones are dropped here.
+                    if (message.Kind == TransportMessageKind.Text || Utf8Validation.IsValid(message.Payload))
+                    {
+                        Dispatch(message.Payload);
+                    }
                 }
                 finally
                 {

@@ -14,7 +14,7 @@ namespace AotSandbox.Tests.Sdk.Fakes;
 internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<TransportMessage>
 {
     private readonly Lock _gate = new();
-    private readonly Queue<ReadOnlyMemory<byte>> _inbound = new(capacity: 1 << 16);
+    private readonly Queue<(TransportMessageKind Kind, ReadOnlyMemory<byte> Payload)> _inbound = new(capacity: 1 << 16);
     private readonly Channel<string> _sent = Channel.CreateUnbounded<string>();
     private ManualResetValueTaskSourceCore<TransportMessage> _waiter = new() { RunContinuationsAsynchronously = true };
     private bool _waiting;
@@ -44,6 +44,9 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
 
     public void Enqueue(string json) => Enqueue(Encoding.UTF8.GetBytes(json));
 
+    /// <summary>The kind messages enqueued from now on carry (Text unless a test plays a server sending Binary).</summary>
+    public TransportMessageKind InboundKind { get; set; } = TransportMessageKind.Text;
+
     public void Enqueue(ReadOnlyMemory<byte> message) => EnqueueMany([message]);
 
     /// <summary>Enqueues several messages at once (one wake-up of the receive loop).</summary>
@@ -55,14 +58,14 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
         {
             foreach (ReadOnlyMemory<byte> m in messages)
             {
-                _inbound.Enqueue(m);
+                _inbound.Enqueue((InboundKind, m));
             }
 
             if (_waiting && _inbound.Count > 0)
             {
                 _waiting = false;
                 wake = true;
-                first = new TransportMessage(TransportMessageKind.Text, new ReadOnlySequence<byte>(_inbound.Dequeue()));
+                first = Next();
             }
         }
 
@@ -105,7 +108,7 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
         {
             if (_inbound.Count > 0)
             {
-                return new ValueTask<TransportMessage>(new TransportMessage(TransportMessageKind.Text, new ReadOnlySequence<byte>(_inbound.Dequeue())));
+                return new ValueTask<TransportMessage>(Next());
             }
 
             if (_closeCode is { } code)
@@ -117,6 +120,12 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
             _waiting = true;
             return new ValueTask<TransportMessage>(this, _waiter.Version);
         }
+    }
+
+    private TransportMessage Next()
+    {
+        (TransportMessageKind kind, ReadOnlyMemory<byte> payload) = _inbound.Dequeue();
+        return new TransportMessage(kind, new ReadOnlySequence<byte>(payload));
     }
 
     public void ReleaseMessage()

@@ -129,6 +129,8 @@ public sealed class SecurityFixture : IAsyncLifetime
             // whole battery; a dropped bystander connection is counted (see SECURITY-RESULTS.md) and re-established.
             BystanderReconnects++;
             Console.WriteLine($"bystander connection was closed; reconnect #{BystanderReconnects}");
+            string state = await HttpA.GetStringAsync($"{Server.ApiHost}/api/v1/namespaces/{Server.Namespace}/sandboxes/{Bystander.Id}");
+            Assert.True(state.Contains("\"running\"", StringComparison.Ordinal), "the bystander sandbox itself ended: " + state);
             await Bystander.ConnectAsync();
         }
 

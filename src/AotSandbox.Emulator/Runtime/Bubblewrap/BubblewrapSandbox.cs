@@ -142,7 +142,7 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
             _disposed = true;
             if (_launcher is not null)
             {
-                KillInit(_launcher);
+                KillInit(_launcher, $"/{_options.CgroupParent}/{_spec.Id}");
                 if (_channel is not null)
                     await Task.WhenAny(_channel.Completion, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
                 using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -178,16 +178,25 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
 
     /// <summary>
     /// SIGKILL for the sandbox's PID 1 (bwrap's child). bwrap itself is left alive so it reaps its child and exits:
-    /// killing it too would orphan the dead init to a process that never reaps it (a zombie of a pool uid).
+    /// killing it too orphaned the dead init as a zombie of a pool uid.
+    /// The launcher's pid is only trusted while it has not exited, and a child is killed only if it is a member of this
+    /// sandbox's own cgroup: pid_max is 32768 here, so under fork-heavy load an exited launcher's pid is reused within
+    /// seconds, and its "children" were once another sandbox's init (a battery test caught a bystander killed this way).
+    /// Whatever this skips, the cgroup sweep that follows kills.
     /// </summary>
-    private static void KillInit(Process launcher)
+    private static void KillInit(Process launcher, string cgroupSuffix)
     {
         try
         {
+            if (launcher.HasExited)
+                return;
             var pid = launcher.Id;
             var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children");
             foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                _ = NativeMethods.Kill(int.Parse(child, CultureInfo.InvariantCulture), NativeMethods.SIGKILL);
+            {
+                if (IsInCgroup(child, cgroupSuffix))
+                    _ = NativeMethods.Kill(int.Parse(child, CultureInfo.InvariantCulture), NativeMethods.SIGKILL);
+            }
         }
         catch (IOException)
         {
@@ -197,6 +206,27 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         {
             // The launcher never started.
         }
+    }
+
+    /// <summary>True when <paramref name="pid"/> belongs to the cgroup ending in <paramref name="cgroupSuffix"/> (v1 lines: <c>id:controllers:/path</c>).</summary>
+    private static bool IsInCgroup(string pid, string cgroupSuffix)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/cgroup"))
+            {
+                if (line.EndsWith(cgroupSuffix, StringComparison.Ordinal))
+                    return true;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return false;
     }
 
     /// <summary>When the agent ends on its own (crash, OOM, killed from outside), the sandbox is torn down.</summary>

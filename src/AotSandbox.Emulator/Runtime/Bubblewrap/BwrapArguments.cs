@@ -19,8 +19,12 @@ internal static class BwrapArguments
         // Namespaces: the user namespace maps sandbox uid 1000 to the pool uid only; no nested user namespaces.
         a.AddRange(["--unshare-user", "--uid", "1000", "--gid", "1000", "--disable-userns"]);
         a.AddRange(["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup", "--hostname", "sandbox"]);
-        // No shared terminal (TIOCSTI), die with the launcher, and nothing of the host's environment.
-        a.AddRange(["--die-with-parent", "--new-session", "--clearenv"]);
+        // No shared terminal (TIOCSTI) and nothing of the host's environment. Deliberately no --die-with-parent: it sets
+        // PR_SET_PDEATHSIG, which fires when the *thread* that spawned bwrap exits, and .NET spawns from thread-pool
+        // threads that retire when idle, so long-lived sandboxes were SIGKILLed at random (status "failed"). The sandbox
+        // still dies with the emulator: the agent (PID 1) exits when its request pipe reaches EOF, and the kernel then
+        // kills the whole pid namespace; a crashed emulator's leftovers are swept at the next start.
+        a.AddRange(["--new-session", "--clearenv"]);
 
         a.AddRange(["--ro-bind", "/usr", "/usr"]);
         a.AddRange(["--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/sbin", "/sbin"]);

@@ -55,9 +55,18 @@ internal readonly ref struct JsonText
             return Encoding.UTF8.GetString(Raw);
         }
 
-        var reader = new Utf8JsonReader(Quoted);
-        reader.Read();
-        return reader.GetString();
+        // Same decoder as CopyTo, so a lone surrogate escape (valid JSON that Utf8JsonReader.GetString refuses) becomes
+        // U+FFFD here too instead of throwing inside the receive loop (found by the server-frame fuzz property).
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(1, MaxLength));
+        try
+        {
+            int length = JsonStringUnescaper.Unescape(Raw, buffer);
+            return Encoding.UTF8.GetString(buffer, 0, length);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Compares the decoded value with UTF-8 text without allocating.</summary>

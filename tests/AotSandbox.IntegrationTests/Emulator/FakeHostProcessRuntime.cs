@@ -206,10 +206,21 @@ internal sealed partial class FakeProcess : SandboxProcess
         return ValueTask.CompletedTask;
     }
 
-    public override ValueTask SignalTreeAsync(int signal, CancellationToken cancellationToken)
+    public override async ValueTask SignalTreeAsync(int signal, CancellationToken cancellationToken)
     {
-        _ = Kill(-_process.Id, signal);
-        return ValueTask.CompletedTask;
+        // Right after the spawn, setsid(1) may not have created the process group yet (kill(-pid) → ESRCH) and the
+        // signal was lost under load: retry briefly until the group exists or the process is gone.
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            if (Kill(-_process.Id, signal) == 0 || _process.HasExited)
+            {
+                return;
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+
+        _ = Kill(_process.Id, signal);
     }
 
     private async Task PumpAsync(Stream stream, int streamNumber)

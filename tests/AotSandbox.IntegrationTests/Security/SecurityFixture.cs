@@ -149,7 +149,10 @@ public sealed class SecurityFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
+// Runs alone, after the parallel collections: its memory bounds read this test process's RSS, which other collections
+// sharing the process would inflate, and its timing bounds (bystander latency, slowloris deadlines) assume a machine
+// not also busy with the rest of the suite.
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SecurityCollection : ICollectionFixture<SecurityFixture>
 {
     public const string Name = "Security battery (real sandboxes, reliability range)";

@@ -97,12 +97,41 @@ public sealed class ResourceExhaustionTests(SecurityFixture fixture) : Battery(f
         Sandbox sb = await NewSandboxAsync();
         string stat = Cgroup("cpu", sb.Id, "cpu.stat");
         long throttledBefore = Throttled(await File.ReadAllTextAsync(stat));
-        ExecTask hog = sb.Exec("for i in 1 2 3 4; do timeout 6 sh -c 'while :; do :; done' & done; wait", new ExecOptions { Timeout = TimeSpan.FromSeconds(15) });
+        // Four busy children for 6 s; the parent reports the CPU time they were actually given (os.times covers
+        // waited-for children), so the quota is checked by what the hog got, not only by a counter.
+        await sb.WriteFileAsync("hog.py", """
+            import os, time
+            start = time.monotonic()
+            pids = []
+            for _ in range(4):
+                pid = os.fork()
+                if pid == 0:
+                    end = time.monotonic() + 6
+                    while time.monotonic() < end: pass
+                    os._exit(0)
+                pids.append(pid)
+            for pid in pids: os.waitpid(pid, 0)
+            t = os.times()
+            print("%.3f %.3f" % (t.children_user + t.children_system, time.monotonic() - start))
+            """);
+        ExecTask hog = sb.Exec("python3 hog.py", new ExecOptions { Timeout = TimeSpan.FromSeconds(30) });
         await Task.Delay(1500);
         TimeSpan during = await BystanderLatencyAsync();
-        await hog;
+        ExecResult result = await hog;
         long throttledAfter = Throttled(await File.ReadAllTextAsync(stat));
-        Assert.True(throttledAfter >= throttledBefore + 5, $"nr_throttled {throttledBefore} → {throttledAfter}");
+        Assert.True(result.ExitCode == 0, $"hog did not run: exit {result.ExitCode}: {result.Stdout} {result.Stderr}");
+        string[] figures = result.Stdout.Trim().Split(' ');
+        double cpuSeconds = double.Parse(figures[0], CultureInfo.InvariantCulture);
+        double wallSeconds = double.Parse(figures[1], CultureInfo.InvariantCulture);
+        Assert.True(wallSeconds >= 5.5, $"the hog ended early: {result.Stdout}");
+        // SMALL is 0.5 CPU: four spinning children may not get more than half a core over the run (10 % slack for the
+        // period boundaries), however idle the host is.
+        Assert.True(cpuSeconds <= (0.5 * wallSeconds * 1.1) + 0.1, $"hog got {cpuSeconds:F2} CPU s in {wallSeconds:F2} s (quota 0.5)");
+        Assert.True(cpuSeconds > 0.2, $"hog got almost no CPU ({cpuSeconds:F2} s): nothing was measured");
+        // When the hog got close to its quota, the quota is what held it (on a host busy enough that cpu.shares
+        // already held the group below the quota, the throttle counter legitimately stays flat).
+        if (cpuSeconds >= 0.4 * wallSeconds)
+            Assert.True(throttledAfter >= throttledBefore + 5, $"nr_throttled {throttledBefore} → {throttledAfter} with {cpuSeconds:F2} CPU s");
         Assert.True(during < TimeSpan.FromSeconds(3), $"bystander took {during} during the hog");
     }
 

@@ -21,6 +21,15 @@ internal static class DataPlaneLimits
     /// <summary>Exited detached execs kept for replay per sandbox; the oldest is forgotten first.</summary>
     public const int MaxRetainedExited = 32;
 
+    /// <summary>
+    /// Exited foreground exec ids remembered per sandbox, so that control frames racing the exit are no-ops rather
+    /// than NOT_FOUND errors; the oldest is forgotten first, and none is kept past <see cref="ExitedForegroundRetention"/>.
+    /// </summary>
+    public const int MaxRetainedExitedForeground = 256;
+
+    /// <summary>How long an exited foreground exec id absorbs late control frames.</summary>
+    public static readonly TimeSpan ExitedForegroundRetention = TimeSpan.FromSeconds(30);
+
     /// <summary>Stdin bytes accepted but not yet taken by the process, per exec.</summary>
     public const long MaxPendingStdinBytes = 8 * 1024 * 1024;
 

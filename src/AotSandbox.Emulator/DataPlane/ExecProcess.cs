@@ -174,6 +174,29 @@ internal sealed class ExecProcess : IProcessSink
         }
     }
 
+    /// <summary>
+    /// Ends this exec for its clients because the sandbox is going away: flushes decoded output and sends
+    /// <c>exec.exit</c> with <paramref name="exitCode"/> (the SIGKILL the teardown is about to deliver) to every
+    /// subscriber, unless the real exit was sent first. A spawn still in flight after <paramref name="wait"/> is left to
+    /// the socket close that follows.
+    /// </summary>
+    public async Task SettleAsync(int exitCode, TimeSpan wait)
+    {
+        if (!await _gate.WaitAsync(wait).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            await DispatchExitAsync(exitCode).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Queues stdin (accepted even before the spawn finished). False when more than 8 MiB is already pending.</summary>
     public bool TryQueueInput(byte[] data)
     {

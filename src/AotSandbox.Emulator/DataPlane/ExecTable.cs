@@ -3,11 +3,17 @@ namespace AotSandbox.Emulator.DataPlane;
 /// <summary>
 /// The execs of one sandbox, keyed by the client's exec id (so ids are scoped to the sandbox: another sandbox's id is
 /// simply unknown here). Enforces the running limits and keeps exited detached execs for replay for a while.
+///
+/// Exited foreground execs are kept too, briefly and in bounded number, although nobody can attach to them: a client's
+/// <c>exec.input</c>, <c>exec.endInput</c> or <c>exec.kill</c> may already be on the wire when the command exits, and
+/// must then be dropped as a no-op. Forgetting the id at once turned them into <c>error{NOT_FOUND}</c> frames that
+/// reached the client ahead of <c>exec.exit</c>, and clients fail a command on such an error.
 /// </summary>
 internal sealed class ExecTable
 {
     private readonly object _sync = new();
     private readonly Dictionary<string, ExecProcess> _execs = new(StringComparer.Ordinal);
+    private readonly Queue<ExecProcess> _exitedForeground = new();
     private readonly TimeSpan _exitedRetention;
     private readonly Action _onActivity;
     private int _runningDetached;
@@ -66,12 +72,24 @@ internal sealed class ExecTable
         }
     }
 
-    /// <summary>A running exec, for input, EOF and signals.</summary>
-    public ExecProcess? FindRunning(string execId)
+    /// <summary>
+    /// An exec for input, EOF and signals: a running one, or one that exited recently (then those frames are no-ops,
+    /// which <see cref="ExecProcess"/> already guarantees after exit). Null only for an id this sandbox does not know.
+    /// </summary>
+    public ExecProcess? FindForControl(string execId)
     {
         lock (_sync)
         {
-            return _execs.TryGetValue(execId, out ExecProcess? exec) && !exec.HasExited ? exec : null;
+            return _execs.TryGetValue(execId, out ExecProcess? exec) ? exec : null;
+        }
+    }
+
+    /// <summary>The execs still running (a snapshot), e.g. to settle them when the sandbox ends.</summary>
+    public ExecProcess[] Running()
+    {
+        lock (_sync)
+        {
+            return _execs.Values.Where(e => !e.HasExited).ToArray();
         }
     }
 
@@ -80,7 +98,8 @@ internal sealed class ExecTable
     {
         lock (_sync)
         {
-            return _execs.TryGetValue(execId, out ExecProcess? exec) && (replay || !exec.HasExited) ? exec : null;
+            // Exited foreground execs are retained only to absorb late control frames; their result was delivered once.
+            return _execs.TryGetValue(execId, out ExecProcess? exec) && (!exec.HasExited || (replay && exec.Detached)) ? exec : null;
         }
     }
 
@@ -103,14 +122,19 @@ internal sealed class ExecTable
         }
     }
 
-    /// <summary>Drops exited detached execs past their retention.</summary>
+    /// <summary>Drops exited detached execs past their retention, and exited foreground ids past theirs.</summary>
     public void Prune(DateTimeOffset now)
     {
         lock (_sync)
         {
-            foreach (ExecProcess exec in _execs.Values.Where(e => e.HasExited && now - e.ExitedAt >= _exitedRetention).ToArray())
+            foreach (ExecProcess exec in _execs.Values.Where(e => e.HasExited && e.Detached && now - e.ExitedAt >= _exitedRetention).ToArray())
             {
                 _execs.Remove(exec.ExecId);
+            }
+
+            while (_exitedForeground.TryPeek(out ExecProcess? oldest) && now - oldest.ExitedAt >= DataPlaneLimits.ExitedForegroundRetention)
+            {
+                ForgetForeground(_exitedForeground.Dequeue());
             }
         }
     }
@@ -122,21 +146,30 @@ internal sealed class ExecTable
             _running--;
             if (!exec.Detached)
             {
-                // Foreground results are delivered once; nobody can ask for them again. (The id may already name a newer exec.)
-                if (_execs.TryGetValue(exec.ExecId, out ExecProcess? current) && current == exec)
+                _exitedForeground.Enqueue(exec);
+                if (_exitedForeground.Count > DataPlaneLimits.MaxRetainedExitedForeground)
                 {
-                    _execs.Remove(exec.ExecId);
+                    ForgetForeground(_exitedForeground.Dequeue());
                 }
 
                 return;
             }
 
             _runningDetached--;
-            ExecProcess[] exited = _execs.Values.Where(e => e.HasExited).OrderBy(e => e.ExitedAt).ToArray();
+            ExecProcess[] exited = _execs.Values.Where(e => e.HasExited && e.Detached).OrderBy(e => e.ExitedAt).ToArray();
             for (int i = 0; i < exited.Length - DataPlaneLimits.MaxRetainedExited; i++)
             {
                 _execs.Remove(exited[i].ExecId);
             }
+        }
+    }
+
+    private void ForgetForeground(ExecProcess exec)
+    {
+        // The id may already name a newer exec (ids can be reused once the command exited): forget only this one.
+        if (_execs.TryGetValue(exec.ExecId, out ExecProcess? current) && current == exec)
+        {
+            _execs.Remove(exec.ExecId);
         }
     }
 }

@@ -54,7 +54,7 @@ internal sealed class FrameDispatcher
                 await InputAsync(execId, frame).ConfigureAwait(false);
                 break;
             case ClientFrameType.ExecEndInput:
-                if (_sandbox.Execs.FindRunning(execId) is { } eofTarget)
+                if (_sandbox.Execs.FindForControl(execId) is { } eofTarget)
                 {
                     eofTarget.QueueEndInput();
                 }
@@ -98,6 +98,13 @@ internal sealed class FrameDispatcher
             return;
         }
 
+        if (_sandbox.IsEnding)
+        {
+            // Teardown has already settled the running commands; one started now would get no exec.exit before the close.
+            await ReplyErrorAsync(execId, ErrorCodes.NotFound, "the sandbox is being destroyed").ConfigureAwait(false);
+            return;
+        }
+
         ExecProcess? exec = _sandbox.Execs.TryAdd(execId, frame.Command, frame.Detached, _connection, out string? code, out string? message);
         if (exec is null)
         {
@@ -111,7 +118,7 @@ internal sealed class FrameDispatcher
 
     private async ValueTask InputAsync(string execId, ClientFrame frame)
     {
-        ExecProcess? exec = _sandbox.Execs.FindRunning(execId);
+        ExecProcess? exec = _sandbox.Execs.FindForControl(execId);
         if (exec is null)
         {
             await ReplyNotFoundAsync(execId).ConfigureAwait(false);
@@ -152,7 +159,7 @@ internal sealed class FrameDispatcher
             return;
         }
 
-        if (_sandbox.Execs.FindRunning(execId) is { } exec)
+        if (_sandbox.Execs.FindForControl(execId) is { } exec)
         {
             Background(exec.SignalAsync(signal));
         }

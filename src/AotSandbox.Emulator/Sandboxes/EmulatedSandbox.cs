@@ -12,6 +12,9 @@ namespace AotSandbox.Emulator.Sandboxes;
 /// </summary>
 internal sealed class EmulatedSandbox
 {
+    /// <summary>The exit code of a command that dies with its sandbox: 128 + SIGKILL, as a shell reports it.</summary>
+    private const int KilledExitCode = 128 + SignalNames.SigKill;
+
     private readonly object _sync = new();
     private readonly byte[] _token;
     private readonly HashSet<SandboxConnection> _connections = [];
@@ -80,6 +83,28 @@ internal sealed class EmulatedSandbox
         {
             return Interlocked.Exchange(ref _ending, 1) == 0;
         }
+    }
+
+    /// <summary>
+    /// Sends every attached connection an <c>exec.exit</c> (137: killed) for each command still running, so that every
+    /// client settles them before the close that follows, including clients that stop reading at a normal close.
+    /// Bounded by <paramref name="wait"/>: a stuck connection is the close's business, not a reason to hold teardown.
+    /// </summary>
+    public async Task SettleExecsAsync(TimeSpan wait)
+    {
+        ExecProcess[] running = Execs.Running();
+        if (running.Length == 0)
+        {
+            return;
+        }
+
+        var settling = new Task[running.Length];
+        for (int i = 0; i < running.Length; i++)
+        {
+            settling[i] = running[i].SettleAsync(KilledExitCode, wait);
+        }
+
+        await Task.WhenAny(Task.WhenAll(settling), Task.Delay(wait)).ConfigureAwait(false);
     }
 
     /// <summary>Closes every socket of the sandbox with 1000 after its queued frames; no new ones are accepted once ending.</summary>

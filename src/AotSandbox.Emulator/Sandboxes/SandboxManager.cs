@@ -12,6 +12,9 @@ namespace AotSandbox.Emulator.Sandboxes;
 /// </summary>
 internal sealed class SandboxManager
 {
+    /// <summary>How long teardown waits to tell clients that their commands died; the close follows regardless.</summary>
+    private static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(2);
+
     private readonly ISandboxRuntime _runtime;
     private readonly EmulatorTimings _timings;
     private readonly ILogger _logger;
@@ -95,6 +98,9 @@ internal sealed class SandboxManager
 
         // Tombstone first, so GET never sees a gap between "running" and the final status.
         Registry.Bury(sandbox, status, reason);
+        // Every command dies with the sandbox: say so on every connection before the 1000 close, since some clients
+        // take a normal close as "nothing more is coming" and would otherwise wait for those exits forever.
+        await sandbox.SettleExecsAsync(SettleBound).ConfigureAwait(false);
         sandbox.CloseConnections(reason);
         try
         {

@@ -79,7 +79,17 @@ internal sealed partial class SandboxSession
 
             case FrameType.ExecExit:
                 Remove(exec);
-                exec.Complete(frame.ExitCode ?? -1, _owner);
+                if (_intentionalClose)
+                {
+                    // Our own DELETE is in flight: a service that settles the commands it kills (exec.exit 137 before
+                    // its close) reports that kill, and this client promises destroyed results for pending work.
+                    exec.ResolveDestroyed(_owner);
+                }
+                else
+                {
+                    exec.Complete(frame.ExitCode ?? -1, _owner);
+                }
+
                 break;
 
             case FrameType.Error:

@@ -163,6 +163,25 @@ internal sealed class WsClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Every frame until the server closes, and the close status.</summary>
+    public async Task<(List<JsonObject> Frames, WebSocketCloseStatus? Status)> ReceiveUntilCloseAsync(double seconds = 15)
+    {
+        var frames = new List<JsonObject>();
+        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            double left = (deadline - DateTime.UtcNow).TotalSeconds;
+            Assert.True(left > 0, $"no close within {seconds} s; got {frames.Count} frames");
+            (string? text, WebSocketCloseStatus? status) = await ReceiveMessageAsync(left);
+            if (text is null)
+            {
+                return (frames, status);
+            }
+
+            frames.Add(JsonNode.Parse(text)!.AsObject());
+        }
+    }
+
     /// <summary>Reads until the server closes; returns the close status.</summary>
     public async Task<WebSocketCloseStatus?> ReceiveCloseAsync(double seconds = 10)
     {

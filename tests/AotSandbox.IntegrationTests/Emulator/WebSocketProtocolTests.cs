@@ -504,6 +504,72 @@ public abstract class WebSocketProtocolTests
     }
 
     [Fact]
+    public async Task Delete_SettlesEveryDyingCommandOnEveryConnection_BeforeClosing()
+    {
+        // A client that takes a normal close as "nothing more is coming" must still see every command end, so DELETE
+        // sends exec.exit (137: they die by SIGKILL) for each command to each attached connection, then closes 1000.
+        await using EmulatorHarness h = await StartAsync();
+        JsonObject created = await h.CreateAsync();
+        await using WsClient a = await EmulatorHarness.ConnectAsync(created);
+        await using WsClient b = await EmulatorHarness.ConnectAsync(created);
+        string foreground = Frames.NewExecId();
+        string detached = Frames.NewExecId();
+        await a.SendAsync(Frames.Run(detached, "sleep 100", detached: true));
+        await a.ReceiveUntilAsync(f => (string?)f["type"] == "exec.detached" && (string?)f["execId"] == detached);
+        await a.SendAsync(Frames.Run(foreground, "echo started; sleep 100"));
+        await a.ReceiveUntilAsync(f => (string?)f["type"] == "exec.output" && (string?)f["execId"] == foreground);
+        await b.SendAsync(new JsonObject { ["type"] = "exec.get", ["execId"] = detached });
+        await b.ReceiveUntilAsync(f => (string?)f["type"] == "exec.info");
+
+        HttpResponseMessage deleted = await h.Http.DeleteAsync($"{h.SandboxesUrl()}/{created["sandboxId"]}");
+        Assert.True(deleted.IsSuccessStatusCode, $"DELETE answered {(int)deleted.StatusCode}");
+
+        (List<JsonObject> framesA, WebSocketCloseStatus? closeA) = await a.ReceiveUntilCloseAsync();
+        Assert.Equal(137, (int?)framesA.Single(f => Frames.IsExit(f, foreground))["exitCode"]);
+        Assert.Equal(137, (int?)framesA.Single(f => Frames.IsExit(f, detached))["exitCode"]);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, closeA);
+        (List<JsonObject> framesB, WebSocketCloseStatus? closeB) = await b.ReceiveUntilCloseAsync();
+        Assert.Equal(137, (int?)framesB.Single(f => Frames.IsExit(f, detached))["exitCode"]);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, closeB);
+    }
+
+    [Fact]
+    public async Task InputRacingTheExit_IsANoOp_NeverAnErrorBeforeTheExit()
+    {
+        // `true` exits at once while its stdin frames are still on the way: exec.input, exec.endInput and exec.kill
+        // for a command that has just exited must be dropped silently, so the client sees exec.exit and no error.
+        await using EmulatorHarness h = await StartAsync();
+        await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
+        int failures = 0;
+        var firstFailure = string.Empty;
+        for (int i = 0; i < 1000; i++)
+        {
+            string id = Frames.NewExecId();
+            await ws.SendAsync(Frames.Run(id, "true"));
+            for (int k = 0; k < 4; k++)
+            {
+                await ws.SendAsync(new JsonObject { ["type"] = "exec.input", ["execId"] = id, ["data"] = "x\n" });
+            }
+
+            await ws.SendAsync(new JsonObject { ["type"] = "exec.endInput", ["execId"] = id });
+            await ws.SendAsync(new JsonObject { ["type"] = "exec.kill", ["execId"] = id, ["signal"] = "SIGTERM" });
+            List<JsonObject> frames = await ws.ReceiveUntilAsync(f => Frames.IsExit(f, id) || (string?)f["type"] == "error");
+            // 143: the raced SIGTERM may also land before `true` ran to its end; both are a settled command.
+            if (!Frames.IsExit(frames[^1], id) || (int?)frames[^1]["exitCode"] is not (0 or 143))
+            {
+                failures++;
+                firstFailure = firstFailure.Length > 0 ? firstFailure : frames[^1].ToJsonString();
+            }
+        }
+
+        // Late frames for exited commands produce nothing either: the next reply on the socket is this one.
+        await ws.SendAsync(new JsonObject { ["type"] = "exec.get", ["execId"] = "exec-none" });
+        JsonObject next = await ws.ReceiveAsync();
+        Assert.True(failures == 0, $"{failures} of 1000 racing execs failed; first: {firstFailure}");
+        Assert.Equal("exec-none", (string?)next["execId"]);
+    }
+
+    [Fact]
     public async Task MaxLifetime_ClosesSocketsWith1000_AndStatusIsExpired()
     {
         await using EmulatorHarness h = await StartAsync();

@@ -26,6 +26,39 @@ public sealed class ExecEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLifet
     }
 
     [Fact]
+    public async Task Stdin_RacingTheExit_NeverFailsACommandThatSucceeded()
+    {
+        // `true` does not read stdin and exits at once, so the SDK's exec.input/exec.endInput race its exit: the
+        // service must drop them as no-ops, not answer NOT_FOUND ahead of exec.exit (which fails the command).
+        var failures = new List<string>();
+        for (int i = 0; i < 1000; i++)
+        {
+            try
+            {
+                ExecTask task = _sandbox.Exec("true", new ExecOptions { Timeout = TimeSpan.FromSeconds(10) });
+                // Keep input flowing until the result is in, so some of it is always on the wire when `true` exits.
+                for (int sent = 0; sent < 16 && !task.AsTask().IsCompleted; sent++)
+                {
+                    await _sandbox.WriteStdinAsync(task.ExecId, "input racing the exit\n");
+                }
+
+                await _sandbox.CloseStdinAsync(task.ExecId);
+                ExecResult result = await task;
+                if (result.ExitCode != 0)
+                {
+                    failures.Add($"#{i}: exit {result.ExitCode}");
+                }
+            }
+            catch (SandboxException e)
+            {
+                failures.Add($"#{i}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of 1000 failed; first: {failures.FirstOrDefault()}");
+    }
+
+    [Fact]
     public async Task Exec_Timeout_ThrowsAndKillsTheCommand()
     {
         var clock = Stopwatch.StartNew();

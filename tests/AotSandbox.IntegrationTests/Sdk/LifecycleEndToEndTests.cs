@@ -88,6 +88,26 @@ public sealed class LifecycleEndToEndTests(SdkEmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task Destroy_FromAnotherClient_SettlesThisClientsCommandsAsKilled()
+    {
+        // Client A runs commands; client B (another process, in practice) destroys the sandbox. A's foreground exec and
+        // detached wait end with 137 (killed with the sandbox) instead of hanging or failing on the close.
+        Sandbox a = await Sandbox.CreateAsync(emulator.Create("destroy-other"));
+        ExecTask running = a.Exec("sleep 60");
+        DetachedCommand detached = await a.StartDetachedAsync("sleep 60");
+        await Task.Delay(200);
+        Sandbox b = await Sandbox.GetAsync(a.Id, emulator.Connection());
+        await b.DestroyAsync();
+
+        ExecResult result = await running.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        CommandExit exit = await detached.WaitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(137, result.ExitCode);
+        Assert.False(result.Destroyed);
+        Assert.Equal(137, exit.ExitCode);
+        await a.DisposeAsync();
+    }
+
+    [Fact]
     public async Task WrongKey_IsUnauthorized_UnknownSandbox_IsNotFound()
     {
         SandboxCreateOptions wrong = emulator.Create("x");

@@ -6,6 +6,18 @@ internal static class DataPlaneLimits
     /// <summary>Largest client message; a whole-file <c>file.write</c> of ~12 MiB fits. Bigger → close 1009.</summary>
     public const int MaxInboundMessageBytes = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Largest message before <c>auth.ok</c>: an auth frame is a type and a 43-character token. Bigger → close 1009, so
+    /// a client without a token cannot make the server buffer a whole <see cref="MaxInboundMessageBytes"/> message.
+    /// </summary>
+    public const int MaxAuthMessageBytes = 8 * 1024;
+
+    /// <summary>
+    /// Connections upgraded but not yet authenticated, per server. Beyond it the upgrade is answered 503: the few KiB
+    /// each holds until its auth deadline stay bounded, and authenticated clients are not affected.
+    /// </summary>
+    public const int MaxUnauthenticatedConnections = 256;
+
     /// <summary>Frames queued per connection before senders wait (≤ ~50 KiB each for output → a few MiB per connection at most).</summary>
     public const int OutgoingQueueFrames = 64;
 

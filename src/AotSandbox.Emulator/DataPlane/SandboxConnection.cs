@@ -133,10 +133,10 @@ internal sealed class SandboxConnection : IDisposable
 
     /// <summary>
     /// Receives one complete message (text or binary; both carry JSON). Returns null when the peer closed or the
-    /// connection is being torn down; throws <see cref="MessageTooBigException"/> past <see cref="DataPlaneLimits.MaxInboundMessageBytes"/>.
-    /// The returned memory is valid until the next call.
+    /// connection is being torn down; throws <see cref="MessageTooBigException"/> past <paramref name="maxBytes"/>
+    /// (<see cref="DataPlaneLimits.MaxInboundMessageBytes"/> by default). The returned memory is valid until the next call.
     /// </summary>
-    public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken)
+    public async ValueTask<ReadOnlyMemory<byte>?> ReceiveAsync(CancellationToken cancellationToken, int maxBytes = DataPlaneLimits.MaxInboundMessageBytes)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _abort.Token);
         int length = 0;
@@ -144,20 +144,22 @@ internal sealed class SandboxConnection : IDisposable
         {
             while (true)
             {
+                if (length >= maxBytes)
+                {
+                    throw new MessageTooBigException(maxBytes);
+                }
+
                 if (length == _receiveBuffer.Length)
                 {
-                    if (length >= DataPlaneLimits.MaxInboundMessageBytes)
-                    {
-                        throw new MessageTooBigException();
-                    }
-
-                    byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(length * 2, DataPlaneLimits.MaxInboundMessageBytes));
+                    byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Min(length * 2, maxBytes));
                     _receiveBuffer.AsSpan(0, length).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(_receiveBuffer);
                     _receiveBuffer = bigger;
                 }
 
-                ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(length), linked.Token).ConfigureAwait(false);
+                // Never more than maxBytes in the buffer (a rented array may be larger than asked for).
+                Memory<byte> free = _receiveBuffer.AsMemory(length, Math.Min(_receiveBuffer.Length, maxBytes) - length);
+                ValueWebSocketReceiveResult result = await _socket.ReceiveAsync(free, linked.Token).ConfigureAwait(false);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return null;
@@ -202,8 +204,8 @@ internal sealed class SandboxConnection : IDisposable
 /// <summary>A client message exceeded <see cref="DataPlaneLimits.MaxInboundMessageBytes"/>.</summary>
 internal sealed class MessageTooBigException : Exception
 {
-    public MessageTooBigException()
-        : base($"message larger than {DataPlaneLimits.MaxInboundMessageBytes / (1024 * 1024)} MiB")
+    public MessageTooBigException(int limit = DataPlaneLimits.MaxInboundMessageBytes)
+        : base(limit >= 1024 * 1024 ? $"message larger than {limit / (1024 * 1024)} MiB" : $"message larger than {limit / 1024} KiB")
     {
     }
 }

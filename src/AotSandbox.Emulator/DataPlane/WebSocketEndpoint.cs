@@ -22,6 +22,9 @@ internal sealed class WebSocketEndpoint
     private readonly EmulatorTimings _timings;
     private readonly ILogger _logger;
 
+    /// <summary>Upgraded connections that have not finished authenticating (bounded by <see cref="DataPlaneLimits.MaxUnauthenticatedConnections"/>).</summary>
+    private int _unauthenticated;
+
     public WebSocketEndpoint(SandboxRegistry registry, EmulatorTimings timings, ILogger logger)
     {
         _registry = registry;
@@ -59,7 +62,30 @@ internal sealed class WebSocketEndpoint
         string ns = (string)values["ns"]!;
         string id = (string)values["id"]!;
 
-        using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        // Counted from before the upgrade until auth is decided: whoever has no token holds a slot for at most the auth
+        // deadline, and cannot take more than the bound together with everyone else in the same situation.
+        if (Interlocked.Increment(ref _unauthenticated) > DataPlaneLimits.MaxUnauthenticatedConnections)
+        {
+            Interlocked.Decrement(ref _unauthenticated);
+            context.Response.Headers.RetryAfter = "1";
+            await Rest.RestEndpoints.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable,
+                $"Too many WebSocket connections are waiting to authenticate (limit {DataPlaneLimits.MaxUnauthenticatedConnections}); retry shortly and send the auth frame right after the upgrade.").ConfigureAwait(false);
+            return;
+        }
+
+        int counted = 1;
+        WebSocket socket;
+        try
+        {
+            socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _unauthenticated);
+            throw;
+        }
+
+        using WebSocket accepted = socket;
         var connection = new SandboxConnection(socket, _timings.StuckClientTimeout);
         Task writer = connection.RunWriterAsync();
         EmulatedSandbox? sandbox = null;
@@ -72,6 +98,7 @@ internal sealed class WebSocketEndpoint
             }
 
             sandbox = await AuthenticateAsync(connection, ns, id, context.RequestAborted).ConfigureAwait(false);
+            Interlocked.Add(ref _unauthenticated, -Interlocked.Exchange(ref counted, 0));
             if (sandbox is null)
             {
                 return;
@@ -85,6 +112,7 @@ internal sealed class WebSocketEndpoint
         }
         finally
         {
+            Interlocked.Add(ref _unauthenticated, -Interlocked.Exchange(ref counted, 0));
             connection.RequestClose(WebSocketCloseStatus.NormalClosure, string.Empty, drain: true);
             sandbox?.RemoveConnection(connection);
             await writer.ConfigureAwait(false);
@@ -97,7 +125,7 @@ internal sealed class WebSocketEndpoint
     private async Task<EmulatedSandbox?> AuthenticateAsync(SandboxConnection connection, string ns, string id, CancellationToken aborted)
     {
         // Not a cancellation: cancelling a WebSocket receive aborts the socket, and the client must still get auth.error + 4001.
-        Task<ReadOnlyMemory<byte>?> receive = connection.ReceiveAsync(aborted).AsTask();
+        Task<ReadOnlyMemory<byte>?> receive = connection.ReceiveAsync(aborted, DataPlaneLimits.MaxAuthMessageBytes).AsTask();
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         Task deadline = Task.Delay(_timings.AuthTimeout, timer.Token);
         Task first = await Task.WhenAny(receive, deadline).ConfigureAwait(false);
@@ -116,7 +144,7 @@ internal sealed class WebSocketEndpoint
         }
         catch (MessageTooBigException)
         {
-            connection.RequestClose(WebSocketCloseStatus.MessageTooBig, "message too big", drain: false);
+            connection.RequestClose(WebSocketCloseStatus.MessageTooBig, $"auth frame larger than {DataPlaneLimits.MaxAuthMessageBytes / 1024} KiB", drain: false);
             return null;
         }
 

@@ -212,13 +212,15 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// </summary>
     private static async Task<SandboxNetworkService?> StartNetworkAsync(ISandboxRuntime runtime, EmulatorOptions options, CancellationToken cancellationToken)
     {
-        if (runtime is not BubblewrapRuntime)
+        if (runtime is not BubblewrapRuntime bubblewrap)
         {
             return null;
         }
 
         var network = new SandboxNetworkOptions
         {
+            // Beside the runtime's state, under the instance lock: root-owned, and never in a directory others can write.
+            StateDirectory = Path.Combine(bubblewrap.Options.StateRoot, "network"),
             PreviewListen = options.PreviewListen ?? new IPEndPoint(options.Listen.Address, 0),
             EgressAllowPrivateUpstreams = options.EgressAllowPrivateUpstreams,
         };
@@ -238,6 +240,11 @@ public sealed class EmulatorServer : IAsyncDisposable
         {
             await service.StartAsync(cancellationToken).ConfigureAwait(false);
             return service;
+        }
+        catch (SandboxRuntimeUnavailableException e)
+        {
+            await service.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException(e.Message, e);
         }
         catch
         {

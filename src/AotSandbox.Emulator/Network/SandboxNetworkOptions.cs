@@ -10,10 +10,11 @@ internal sealed class SandboxNetworkOptions
     public IPEndPoint PreviewListen { get; set; } = new(IPAddress.Loopback, 0);
 
     /// <summary>
-    /// Directory for the CA bundle and resolv.conf. Per process by default: each emulator run has its own CA, and two
-    /// emulators on one machine must not overwrite each other's bundle.
+    /// Directory for the CA bundle and resolv.conf. The emulator puts it under its runtime's state root (one instance
+    /// per state root, guarded by the instance lock); this per-process default is for direct use. Never under $TMPDIR:
+    /// root writes here, so it must be a directory no other user can create or write (see TrustedStatePath).
     /// </summary>
-    public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), $"aotsandbox-network-{Environment.ProcessId}");
+    public string StateDirectory { get; set; } = $"/run/aotsandbox-network-{Environment.ProcessId}";
 
     /// <summary><c>EgressResolve NAME=IP:PORT</c>: an allowed connection to NAME on any port is dialled to IP:PORT.</summary>
     public IList<EgressResolveOverride> EgressResolve { get; } = [];

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using AotSandbox.Emulator.Runtime;
 using Microsoft.Win32.SafeHandles;
 
 namespace AotSandbox.Emulator.Network;
@@ -70,10 +71,12 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
     /// <summary>Generates the CA, writes the bundle, binds the preview listener.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(_options.StateDirectory);
+        // Root writes here and every sandbox binds these files: refuse a directory someone else planted, and
+        // replace (never write through) whatever is at the file names.
+        TrustedStatePath.EnsureDirectory(_options.StateDirectory);
         _ca = new EmulatorCertificateAuthority();
-        _ca.WriteBundle(CaBundlePath);
-        WriteReadable(ResolvConfPath, "nameserver 127.0.0.1\noptions attempts:2 timeout:2\n");
+        WriteReadable(Path.GetFileName(CaBundlePath), _ca.BundleText());
+        WriteReadable(Path.GetFileName(ResolvConfPath), "nameserver 127.0.0.1\noptions attempts:2 timeout:2\n");
         _verifier = new UpstreamCertificateVerifier(_options.EgressTrustCaFiles);
         if (_options.EgressUpstreamNetns is string path) _upstreamNetns = NetnsSocketFactory.OpenNamespace(path);
         _dialer = new UpstreamDialer(_options, _sockets, _upstreamNetns);
@@ -166,11 +169,8 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static void WriteReadable(string path, string content)
-    {
-        File.WriteAllText(path, content);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-    }
+    private void WriteReadable(string name, string content) =>
+        TrustedStatePath.ReplaceFile(_options.StateDirectory, name, System.Text.Encoding.UTF8.GetBytes(content), TrustedStatePath.ReadableFileMode);
 
     private sealed class AttachedSandbox(string id, SafeFileHandle netns, EgressPolicy policy) : IAsyncDisposable
     {

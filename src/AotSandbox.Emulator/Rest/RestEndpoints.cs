@@ -65,6 +65,13 @@ internal sealed class RestEndpoints
             return;
         }
 
+        // Everything the answer needs is checked before the sandbox exists: a create must never fail after it.
+        if (TryOrigin(context) is not { } origin)
+        {
+            await WriteBadHostAsync(context).ConfigureAwait(false);
+            return;
+        }
+
         (EmulatedSandbox Sandbox, string Token)? created;
         try
         {
@@ -91,8 +98,18 @@ internal sealed class RestEndpoints
             return;
         }
 
-        SandboxView view = _renderer.Render(ok.Sandbox.Description, Origin(context), SandboxStatus.Ready, ok.Token, null);
-        await WriteJsonAsync(context, StatusCodes.Status200OK, view, EmulatorJsonContext.Default.SandboxView).ConfigureAwait(false);
+        try
+        {
+            SandboxView view = _renderer.Render(ok.Sandbox.Description, origin, SandboxStatus.Ready, ok.Token, null);
+            await WriteJsonAsync(context, StatusCodes.Status200OK, view, EmulatorJsonContext.Default.SandboxView).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The client never got the token (render failed, or it hung up): nobody can use or destroy this sandbox,
+            // so it must not hold a slot until its idle timeout.
+            await _manager.EndAsync(ok.Sandbox, SandboxStatus.Failed, "the create response could not be delivered").ConfigureAwait(false);
+            throw;
+        }
     }
 
     private async Task GetAsync(HttpContext context)
@@ -105,15 +122,19 @@ internal sealed class RestEndpoints
             return;
         }
 
-        if (_manager.Registry.Find(ns, id) is { } sandbox)
+        if (TryOrigin(context) is not { } origin)
+        {
+            await WriteBadHostAsync(context).ConfigureAwait(false);
+        }
+        else if (_manager.Registry.Find(ns, id) is { } sandbox)
         {
             sandbox.Touch();
-            SandboxView live = _renderer.Render(sandbox.Description, Origin(context), SandboxStatus.Running, null, null);
+            SandboxView live = _renderer.Render(sandbox.Description, origin, SandboxStatus.Running, null, null);
             await WriteJsonAsync(context, StatusCodes.Status200OK, live, EmulatorJsonContext.Default.SandboxView).ConfigureAwait(false);
         }
         else if (_manager.Registry.FindTombstone(ns, id) is { } tombstone)
         {
-            SandboxView ended = _renderer.Render(tombstone.Description, Origin(context), tombstone.Status, null, tombstone.Reason);
+            SandboxView ended = _renderer.Render(tombstone.Description, origin, tombstone.Status, null, tombstone.Reason);
             await WriteJsonAsync(context, StatusCodes.Status200OK, ended, EmulatorJsonContext.Default.SandboxView).ConfigureAwait(false);
         }
         else
@@ -177,8 +198,30 @@ internal sealed class RestEndpoints
             "Missing or wrong API key. Send 'Authorization: Basic base64(<uuid:secret>)' with the key the emulator printed at start.");
     }
 
-    private Uri Origin(HttpContext context) =>
-        _publicBaseUrl ?? new Uri(context.Request.Scheme + "://" + context.Request.Host.Value);
+    /// <summary>
+    /// The origin the answer's endpoints are built on: the configured public URL, else the client's Host. Null when
+    /// the Host is missing (HTTP/1.0) or no valid host[:port] (e.g. port 99999).
+    /// </summary>
+    private Uri? TryOrigin(HttpContext context)
+    {
+        if (_publicBaseUrl is not null)
+        {
+            return _publicBaseUrl;
+        }
+
+        HostString host = context.Request.Host;
+        if (!host.HasValue || host.Port is < 1 or > 65535)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(context.Request.Scheme + "://" + host.Value, UriKind.Absolute, out Uri? origin)
+            && origin.PathAndQuery == "/" && origin.UserInfo.Length == 0 ? origin : null;
+    }
+
+    private static Task WriteBadHostAsync(HttpContext context) =>
+        WriteErrorAsync(context, StatusCodes.Status400BadRequest,
+            $"The Host header '{context.Request.Host.Value}' is missing or not a valid host[:port]; send the address you reach the emulator at (HTTP/1.1 does), or start it with a public base URL.");
 
     internal static Task WriteErrorAsync(HttpContext context, int status, string message) =>
         WriteJsonAsync(context, status, new ErrorBody { Error = message }, EmulatorJsonContext.Default.ErrorBody);

@@ -105,13 +105,11 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
             const UnixFileMode ReadExecute = UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead
                 | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
             var bin = Path.Combine(_options.StateRoot, "bin");
-            Directory.CreateDirectory(_options.StateRoot, ReadExecute | UnixFileMode.UserWrite);
-            Directory.CreateDirectory(bin, ReadExecute | UnixFileMode.UserWrite);
+            TrustedStatePath.EnsureDirectory(bin);
+            // Exclusive create + rename: atomic (sandboxes starting elsewhere never see half a file), and a link planted
+            // at either name is replaced, never written through.
+            TrustedStatePath.ReplaceFile(bin, "aotsandbox-agent", await File.ReadAllBytesAsync(_options.AgentPath, cancellationToken).ConfigureAwait(false), ReadExecute);
             var target = Path.Combine(bin, "aotsandbox-agent");
-            var temporary = target + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            File.Copy(_options.AgentPath, temporary, overwrite: true);
-            File.SetUnixFileMode(temporary, ReadExecute);
-            File.Move(temporary, target, overwrite: true); // atomic: sandboxes starting elsewhere never see half a file
             _installedAgent = target;
             return target;
         }

@@ -160,6 +160,12 @@ void file_write(uint32_t req, const uint8_t *payload, size_t len)
 /* Entries are sent in frames of at most this many payload bytes; the first payload byte says "last frame". */
 #define LIST_FRAME_BYTES (256u * 1024u)
 
+/* One listing answers at most this many entries and name bytes (PROTOCOL-DECISIONS.md "Limits"). Sandbox code can
+ * make a directory of any size, with names that JSON escapes six-fold; past either bound the listing stops with
+ * E2BIG instead of queueing megabytes here and on the host. The host enforces the same bounds on what it receives. */
+#define LIST_MAX_ENTRIES 10000u
+#define LIST_MAX_NAME_BYTES (512u * 1024u)
+
 void file_list(uint32_t req, const uint8_t *payload, size_t len)
 {
     char path[MAX_PATH_BYTES + 1];
@@ -177,6 +183,7 @@ void file_list(uint32_t req, const uint8_t *payload, size_t len)
     }
     uint8_t *out = wire_begin(LIST_FRAME_BYTES);
     size_t used = 1;
+    size_t entries = 0, name_bytes = 0;
     struct dirent *de;
     while ((de = readdir(dir))) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
@@ -185,6 +192,14 @@ void file_list(uint32_t req, const uint8_t *payload, size_t len)
         if (fstatat(dirfd(dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
         char kind = S_ISREG(st.st_mode) ? 'f' : S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'o';
         size_t name_len = strlen(de->d_name);
+        if (entries == LIST_MAX_ENTRIES || name_bytes + name_len > LIST_MAX_NAME_BYTES) {
+            /* The frame being built is abandoned (never committed); the error ends the request. */
+            closedir(dir);
+            wire_error(req, E2BIG, "the directory has more entries than one listing returns");
+            return;
+        }
+        entries++;
+        name_bytes += name_len;
         if (used + 11 + name_len > LIST_FRAME_BYTES) {
             out[0] = 0;
             wire_commit(EV_FILE_ENTRIES, req, used);

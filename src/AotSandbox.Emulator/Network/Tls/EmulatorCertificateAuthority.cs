@@ -67,16 +67,13 @@ internal sealed class EmulatorCertificateAuthority : IDisposable
         }
     }
 
-    /// <summary>Writes the trust bundle (this CA, then the host's roots so ordinary TLS keeps working) to <paramref name="path"/>.</summary>
-    public void WriteBundle(string path)
+    /// <summary>The trust bundle: this CA, then the host's roots so ordinary TLS keeps working (the caller writes it).</summary>
+    public string BundleText()
     {
         var text = new StringBuilder(CertificatePem).Append('\n');
         const string hostRoots = "/etc/ssl/certs/ca-certificates.crt";
         if (File.Exists(hostRoots)) text.Append(File.ReadAllText(hostRoots));
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, text.ToString());
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-        File.Move(temp, path, overwrite: true);
+        return text.ToString();
     }
 
     /// <inheritdoc/>

@@ -68,16 +68,34 @@ internal sealed class WriteRequest : AgentRequest<long>
     }
 }
 
-/// <summary>Collects entries over one or more frames; the first payload byte marks the last frame.</summary>
+/// <summary>
+/// Collects entries over one or more frames; the first payload byte marks the last frame. Bounded like the agent's
+/// listing (<see cref="MaxEntries"/>, <see cref="MaxNameBytes"/>): the agent's channel is untrusted, so the host
+/// stops collecting past the bounds whatever the agent sends, and answers LIMIT_EXCEEDED.
+/// </summary>
 internal sealed class ListRequest : AgentRequest<IReadOnlyList<SandboxFileEntry>>
 {
+    /// <summary>Entries one listing returns at most (the agent's LIST_MAX_ENTRIES).</summary>
+    public const int MaxEntries = 10_000;
+
+    /// <summary>Bytes of names one listing returns at most (the agent's LIST_MAX_NAME_BYTES).</summary>
+    public const int MaxNameBytes = 512 * 1024;
+
+    /// <summary>The errno the agent answers when a directory exceeds a bound.</summary>
+    private const string AgentLimitCode = "E2BIG";
+
     private readonly List<SandboxFileEntry> _entries = [];
+    private long _nameBytes;
+
+    public static SandboxFileException LimitExceeded() => new("LIMIT_EXCEEDED",
+        $"the directory has more than {MaxEntries} entries or {MaxNameBytes / 1024} KiB of names, more than one file.list returns; list a subdirectory, or run a command (e.g. 'ls | head') to page through it");
 
     public override bool OnFrame(byte type, ReadOnlySpan<byte> payload)
     {
         if (type != AgentWire.FileEntries || payload.Length < 1)
         {
-            Fail(ErrorOf(type, payload));
+            Exception error = ErrorOf(type, payload);
+            Fail(error is SandboxFileException { Code: AgentLimitCode } ? LimitExceeded() : error);
             return true;
         }
         var rest = payload[1..];
@@ -88,6 +106,13 @@ internal sealed class ListRequest : AgentRequest<IReadOnlyList<SandboxFileEntry>
             int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(rest[9..]);
             if (rest.Length < 11 + nameLength)
                 break;
+            _nameBytes += nameLength;
+            if (_entries.Count == MaxEntries || _nameBytes > MaxNameBytes)
+            {
+                // Done with this request: frames the agent still sends for it find no request and are dropped.
+                Fail(LimitExceeded());
+                return true;
+            }
             _entries.Add(new SandboxFileEntry(Encoding.UTF8.GetString(rest.Slice(11, nameLength)), kind == 'd', size));
             rest = rest[(11 + nameLength)..];
         }

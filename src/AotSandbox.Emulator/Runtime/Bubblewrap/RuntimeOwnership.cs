@@ -29,10 +29,8 @@ internal sealed class RuntimeOwnership : IDisposable
     /// <exception cref="SandboxRuntimeUnavailableException">Another live runtime holds one of them (one line saying what to do).</exception>
     public static RuntimeOwnership Acquire(BubblewrapRuntimeOptions options)
     {
-        const UnixFileMode RootOnlyWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-        if (!OperatingSystem.IsWindows())
-            Directory.CreateDirectory(options.StateRoot, RootOnlyWrite);
+        // Before the lock file is opened in it and anything (agent, sandbox /etc) is written below it.
+        TrustedStatePath.EnsureDirectory(options.StateRoot);
 
         var instancePath = InstanceLockPath(options);
         var instance = TryLock(instancePath) ?? throw new SandboxRuntimeUnavailableException(

@@ -32,7 +32,7 @@ internal sealed class StateDirectory
     {
         if (OperatingSystem.IsWindows())
             throw new PlatformNotSupportedException();
-        Directory.CreateDirectory(Etc, DirectoryMode);
+        TrustedStatePath.EnsureDirectory(Etc);
         WriteFile("passwd", "user:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
         WriteFile("group", "user:x:1000:\nnogroup:x:65534:\n");
         WriteFile("hosts", "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n127.0.1.1 sandbox\n");
@@ -85,8 +85,7 @@ internal sealed class StateDirectory
     {
         if (OperatingSystem.IsWindows())
             throw new PlatformNotSupportedException();
-        var path = Path.Combine(Etc, name);
-        File.WriteAllText(path, content);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        // Exclusive: the directory is fresh, so anything already at the name (a link included) is an error, not a target.
+        TrustedStatePath.CreateNewFile(Path.Combine(Etc, name), System.Text.Encoding.UTF8.GetBytes(content), TrustedStatePath.ReadableFileMode);
     }
 }

@@ -93,6 +93,37 @@ static void write_status(int fd, int kind, int value)
     (void)ignored;
 }
 
+/* Test hook (see PROTOCOL.md, "fd audit"): with AOTSANDBOX_AGENT_FD_AUDIT set in the sandbox environment, writes one
+   line listing every descriptor this process holds, at the moment it becomes dumpable, to `out` (the command's stderr).
+   It tells the tenant nothing it could not see from its own /proc/self/fd; the tests use it to prove that no host pipe
+   is ever open in a dumpable sandbox process. */
+static void audit_fds(int out)
+{
+    if (!getenv("AOTSANDBOX_AGENT_FD_AUDIT")) return;
+    char line[4096];
+    size_t n = (size_t)snprintf(line, sizeof line, "aotsandbox-agent fd audit:");
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char *end;
+        long fd = strtol(de->d_name, &end, 10);
+        if (*end || de->d_name[0] == '.' || fd == dirfd(d)) continue;
+        char path[64], target[256];
+        snprintf(path, sizeof path, "/proc/self/fd/%ld", fd);
+        ssize_t len = readlink(path, target, sizeof target - 1);
+        if (len < 0) len = 0;
+        target[len] = 0;
+        int w = snprintf(line + n, sizeof line - n, " %ld=%s", fd, target);
+        if (w < 0 || (size_t)w >= sizeof line - n) break;
+        n += (size_t)w;
+    }
+    closedir(d);
+    if (n < sizeof line - 1) line[n++] = '\n';
+    ssize_t ignored = write(out, line, n);
+    (void)ignored;
+}
+
 static void run_command(int in_r, int out_w, int err_w, const char *command)
 {
     sigset_t none;
@@ -114,6 +145,7 @@ static void run_shepherd(int in_r, int out_w, int err_w, int status_w, const cha
     /* The agent runs with oom_score_adj -1000 (or 0 where the host lacks CAP_SYS_RESOURCE); commands run at
        +1000 so that in a memory-cgroup OOM they are always chosen before the agent. Raising the value is
        unprivileged but needs our own /proc file, which a non-dumpable task cannot open, hence the toggle. */
+    audit_fds(err_w);
     prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
     int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
     if (oom >= 0) {

@@ -174,6 +174,6 @@ internal sealed class SandboxManager
     private async Task WatchTerminationAsync(EmulatedSandbox sandbox)
     {
         await sandbox.Instance.Terminated.ConfigureAwait(false);
-        await EndAsync(sandbox, SandboxStatus.Failed, "the sandbox's init process ended").ConfigureAwait(false);
+        await EndAsync(sandbox, SandboxStatus.Failed, sandbox.Instance.TerminationReason ?? "the sandbox's init process ended").ConfigureAwait(false);
     }
 }

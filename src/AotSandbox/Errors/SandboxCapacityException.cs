@@ -2,9 +2,10 @@ namespace AotSandbox;
 
 /// <summary>
 /// The service refused a create because it has no room (HTTP 429): too many sandboxes, or a host budget (processes,
-/// memory, sandboxes per namespace) is spent. The message says which; destroy a sandbox or retry later.
+/// memory, sandboxes per namespace) is spent. The message says which; destroy a sandbox or retry later. A
+/// <see cref="SandboxClientException"/>, as every other refused request is (code that caught that for 429 still works).
 /// </summary>
-public class SandboxCapacityException : SandboxException
+public class SandboxCapacityException : SandboxClientException
 {
     /// <summary>Creates the exception with a default message.</summary>
     public SandboxCapacityException()

@@ -95,8 +95,9 @@ public sealed class HostileAgentTests
             await sandbox.Terminated.WaitAsync(Deadline);
             Assert.NotNull(sandbox.TerminationReason);
             Assert.Contains(expectedReason, sandbox.TerminationReason, StringComparison.Ordinal);
+            // The double sends up to 256 MiB; the bound leaves room for other test classes allocating in this process meanwhile.
             var grown = CurrentRss() - before;
-            Assert.True(grown < 64L << 20, $"the host grew by {grown >> 20} MiB while the agent misbehaved");
+            Assert.True(grown < 128L << 20, $"the host grew by {grown >> 20} MiB while the agent misbehaved");
         }
         finally
         {

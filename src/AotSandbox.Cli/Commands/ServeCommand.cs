@@ -19,6 +19,18 @@ internal static class ServeCommand
         var apiKey = new Option<string?>("--api-key", "-k") { Description = "API key (uuid:secret) clients must present; generated when omitted." };
         var stateDir = new Option<string?>("--state-dir") { Description = "Where per-sandbox state lives (default /run/aotsandbox)." };
         var maxSandboxes = new Option<int>("--max-sandboxes") { Description = "Most sandboxes alive at once.", DefaultValueFactory = _ => 64 };
+        var maxTotalPids = new Option<long?>("--max-total-pids")
+        {
+            Description = "Host budget: most pids all live sandboxes may reserve together (their tiers' pid limits); default pid_max minus a host reserve.",
+        };
+        var maxTotalMemory = new Option<long?>("--max-total-memory-mib")
+        {
+            Description = "Host budget: most MiB of memory limits all live sandboxes may reserve together; default 4 x the host's MemTotal.",
+        };
+        var maxPerNamespace = new Option<int?>("--max-sandboxes-per-namespace")
+        {
+            Description = "Most live sandboxes one namespace may hold; default --max-sandboxes.",
+        };
         var instance = new Option<string?>("--instance")
         {
             Description = "Run as a separate instance NAME ([a-z0-9-], up to 16): own state root /run/aotsandbox-NAME, cgroup, network namespaces and uid slot, so it runs beside another emulator.",
@@ -44,7 +56,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the local Runtime Sandboxes emulator (real bubblewrap sandboxes; needs root).")
         {
-            listen, ns, apiKey, stateDir, maxSandboxes, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, verbose,
+            listen, ns, apiKey, stateDir, maxSandboxes, maxTotalPids, maxTotalMemory, maxPerNamespace, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -67,6 +79,9 @@ internal static class ServeCommand
                 ApiKey = result.GetValue(apiKey),
                 StateDirectory = result.GetValue(stateDir),
                 MaxSandboxes = result.GetValue(maxSandboxes),
+                MaxTotalPids = result.GetValue(maxTotalPids),
+                MaxTotalMemoryBytes = result.GetValue(maxTotalMemory) is { } mib ? checked(mib * 1024 * 1024) : null,
+                MaxSandboxesPerNamespace = result.GetValue(maxPerNamespace),
                 InstanceName = result.GetValue(instance),
                 PreviewListen = preview,
                 EgressAllowPrivateUpstreams = result.GetValue(egressAllowPrivate),

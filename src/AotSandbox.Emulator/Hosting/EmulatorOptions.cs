@@ -45,6 +45,22 @@ public sealed class EmulatorOptions
     /// <summary>How many sandboxes may exist at once (creating or running); one more is answered with 429.</summary>
     public int MaxSandboxes { get; set; } = 64;
 
+    /// <summary>
+    /// Host-wide pid budget: the sum of the pid limits of all live sandboxes (512 SMALL, 1024 MEDIUM, 2048 LARGE) may not
+    /// exceed it; a create beyond it is answered with 429. Null: the kernel's pid_max minus a reserve for the host (an
+    /// eighth of it, at least 4096).
+    /// </summary>
+    public long? MaxTotalPids { get; set; }
+
+    /// <summary>
+    /// Host-wide memory budget in bytes: the sum of the memory limits of all live sandboxes may not exceed it; a create
+    /// beyond it is answered with 429. Null: four times the host's MemTotal (limits are ceilings, mostly unused).
+    /// </summary>
+    public long? MaxTotalMemoryBytes { get; set; }
+
+    /// <summary>How many live sandboxes one namespace may hold (a create beyond it is answered with 429). Null: <see cref="MaxSandboxes"/>.</summary>
+    public int? MaxSandboxesPerNamespace { get; set; }
+
     /// <summary>DNS suffix of preview URLs (<c>p{port}-{token}.{PreviewDomain}</c>). <c>*.localhost</c> resolves to loopback without any DNS setup.</summary>
     public string PreviewDomain { get; set; } = "preview.localhost";
 

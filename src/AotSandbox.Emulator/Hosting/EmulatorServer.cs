@@ -119,7 +119,11 @@ public sealed class EmulatorServer : IAsyncDisposable
         ILogger logger = _app.Services.GetService<ILoggerFactory>()?.CreateLogger("AotSandbox.Emulator") ?? NullLogger.Instance;
         var registry = new SandboxRegistry(_options.MaxSandboxes);
         _network = await StartNetworkAsync(_runtime, _options, cancellationToken).ConfigureAwait(false);
-        _manager = new SandboxManager(_runtime, registry, _options.Timings, logger, _network);
+        var budget = new HostBudget(
+            _options.MaxTotalPids ?? HostCapacity.DefaultPidBudget(HostCapacity.ReadPidMax()),
+            _options.MaxTotalMemoryBytes ?? HostCapacity.DefaultMemoryBudget(HostCapacity.ReadMemTotalBytes()),
+            _options.MaxSandboxesPerNamespace ?? _options.MaxSandboxes);
+        _manager = new SandboxManager(_runtime, registry, _options.Timings, logger, _network) { Budget = budget };
 
         _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         _app.MapGet("/healthz", new RequestDelegate(context => RestEndpoints.WriteJsonAsync(
@@ -323,6 +327,11 @@ public sealed class EmulatorServer : IAsyncDisposable
         if (options.MaxSandboxes < 1)
         {
             throw new ArgumentException("MaxSandboxes must be at least 1.", nameof(options));
+        }
+
+        if (options.MaxTotalPids < 1 || options.MaxTotalMemoryBytes < 1 || options.MaxSandboxesPerNamespace < 1)
+        {
+            throw new ArgumentException("MaxTotalPids, MaxTotalMemoryBytes and MaxSandboxesPerNamespace must be at least 1 when set.", nameof(options));
         }
 
         if (options.AdditionalTenants.Any(t => t.Namespace == options.Namespace) ||

@@ -77,6 +77,11 @@ internal sealed class RestEndpoints
         {
             created = await _manager.CreateAsync(ns, request!, context.RequestAborted).ConfigureAwait(false);
         }
+        catch (AdmissionRefusedException e)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, e.Message).ConfigureAwait(false);
+            return;
+        }
         catch (Exception e) when (e is SandboxRuntimeException or SandboxRuntimeUnavailableException)
         {
             EmulatorLog.CreateFailed(_logger, e.Message);

@@ -32,11 +32,13 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
     public void CheckPrerequisites() => Prerequisites.Check(_options);
 
     /// <summary>
-    /// Claims this runtime's range (state root + uid range, see <see cref="RuntimeOwnership"/>) for its lifetime, then
-    /// removes what a crashed earlier owner left. Fails, sweeping nothing, when another live runtime owns the range.
+    /// Refuses a uid range that a host account, group or foreign process uses (<see cref="PoolUidGuard"/>), claims this
+    /// runtime's range (state root + uid range, see <see cref="RuntimeOwnership"/>) for its lifetime, then removes what a
+    /// crashed earlier owner left. Fails, sweeping nothing, when the range is not free or another live runtime owns it.
     /// </summary>
     public Task SweepLeftoversAsync(CancellationToken cancellationToken)
     {
+        PoolUidGuard.Check(_options, _uids);
         lock (_gate)
             _ownership ??= RuntimeOwnership.Acquire(_options);
         return LeftoverSweeper.SweepAsync(_options, _uids, Snapshot(), cancellationToken);

@@ -30,6 +30,12 @@ internal sealed record BubblewrapRuntimeOptions
     /// <summary>How long <c>StartAsync</c> waits for the agent's first answer.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The host's account and group databases: pool uids/gids found there are refused at start-up.</summary>
+    public string PasswdPath { get; init; } = "/etc/passwd";
+
+    /// <summary>See <see cref="PasswdPath"/>.</summary>
+    public string GroupPath { get; init; } = "/etc/group";
+
     /// <summary>Executables used on the host.</summary>
     public string BwrapPath { get; init; } = "/usr/bin/bwrap";
 

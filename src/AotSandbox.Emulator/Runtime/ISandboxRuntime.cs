@@ -28,6 +28,9 @@ internal interface ISandboxInstance : IAsyncDisposable
     /// <summary>Completes when the sandbox ended on its own (agent died, OOM of the agent, killed from outside). Never faults.</summary>
     Task Terminated { get; }
 
+    /// <summary>When the runtime itself stopped the sandbox (e.g. its agent broke the protocol): why, in one line. Null otherwise.</summary>
+    string? TerminationReason => null;
+
     /// <summary>
     /// Starts <paramref name="command"/> with <c>/bin/sh -c</c> in <c>/workspace</c> as the sandbox user, in its own session.
     /// Output and exit are delivered to <paramref name="sink"/> in order. Returns the process id as seen inside the sandbox.

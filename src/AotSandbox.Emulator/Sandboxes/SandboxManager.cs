@@ -37,12 +37,25 @@ internal sealed class SandboxManager
 
     public SandboxRegistry Registry { get; }
 
-    /// <summary>Starts a sandbox for <paramref name="ns"/>; null when the emulator is at capacity. Runtime failures propagate.</summary>
+    /// <summary>Host-wide admission (pids, memory, sandboxes per namespace); unlimited unless set.</summary>
+    public HostBudget Budget { get; init; } = new(long.MaxValue, long.MaxValue, int.MaxValue);
+
+    /// <summary>
+    /// Starts a sandbox for <paramref name="ns"/>; null when the emulator is at capacity (MaxSandboxes). Throws
+    /// <see cref="AdmissionRefusedException"/> when a host budget is spent. Runtime failures propagate.
+    /// </summary>
     public async Task<(EmulatedSandbox Sandbox, string Token)?> CreateAsync(string ns, CreateSandboxRequest request, CancellationToken cancellationToken)
     {
         if (!Registry.TryReserveSlot())
         {
             return null;
+        }
+
+        SandboxLimits limits = SandboxTiers.LimitsFor(request.Size);
+        if (Budget.TryAdmit(ns, request.Size, limits.MaxPids, limits.MemoryBytes) is { } spent)
+        {
+            Registry.ReleaseSlot();
+            throw new AdmissionRefusedException(spent);
         }
 
         string id = SecretGenerator.NewSandboxId();
@@ -54,7 +67,7 @@ internal sealed class SandboxManager
         }
         catch
         {
-            Registry.ReleaseSlot();
+            Release(ns, limits);
             throw;
         }
 
@@ -68,7 +81,7 @@ internal sealed class SandboxManager
             catch
             {
                 await instance.DisposeAsync().ConfigureAwait(false);
-                Registry.ReleaseSlot();
+                Release(ns, limits);
                 throw;
             }
         }
@@ -120,10 +133,17 @@ internal sealed class SandboxManager
         }
         finally
         {
-            Registry.ReleaseSlot();
+            Release(sandbox.Description.Namespace, SandboxTiers.LimitsFor(sandbox.Description.Size));
         }
 
         EmulatorLog.SandboxEnded(_logger, sandbox.Id, status, reason);
+    }
+
+    /// <summary>Gives back the creation slot and the sandbox's share of the host budget.</summary>
+    private void Release(string ns, SandboxLimits limits)
+    {
+        Budget.Release(ns, limits.MaxPids, limits.MemoryBytes);
+        Registry.ReleaseSlot();
     }
 
     /// <summary>The runtime spec: limits of the tier, the network layer's trust variables and files, then the user's envs (which win).</summary>
@@ -180,6 +200,9 @@ internal sealed class SandboxManager
     private async Task WatchTerminationAsync(EmulatedSandbox sandbox)
     {
         await sandbox.Instance.Terminated.ConfigureAwait(false);
-        await EndAsync(sandbox, SandboxStatus.Failed, "the sandbox's init process ended").ConfigureAwait(false);
+        await EndAsync(sandbox, SandboxStatus.Failed, sandbox.Instance.TerminationReason ?? "the sandbox's init process ended").ConfigureAwait(false);
     }
 }
+
+/// <summary>A create refused because a host budget (pids, memory, sandboxes per namespace) is spent; the message says which.</summary>
+internal sealed class AdmissionRefusedException(string message) : Exception(message);

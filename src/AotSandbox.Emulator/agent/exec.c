@@ -93,6 +93,37 @@ static void write_status(int fd, int kind, int value)
     (void)ignored;
 }
 
+/* Test hook (see PROTOCOL.md, "fd audit"): with AOTSANDBOX_AGENT_FD_AUDIT set in the sandbox environment, writes one
+   line listing every descriptor this process holds, at the moment it becomes dumpable, to `out` (the command's stderr).
+   It tells the tenant nothing it could not see from its own /proc/self/fd; the tests use it to prove that no host pipe
+   is ever open in a dumpable sandbox process. */
+static void audit_fds(int out)
+{
+    if (!getenv("AOTSANDBOX_AGENT_FD_AUDIT")) return;
+    char line[4096];
+    size_t n = (size_t)snprintf(line, sizeof line, "aotsandbox-agent fd audit:");
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char *end;
+        long fd = strtol(de->d_name, &end, 10);
+        if (*end || de->d_name[0] == '.' || fd == dirfd(d)) continue;
+        char path[64], target[256];
+        snprintf(path, sizeof path, "/proc/self/fd/%ld", fd);
+        ssize_t len = readlink(path, target, sizeof target - 1);
+        if (len < 0) len = 0;
+        target[len] = 0;
+        int w = snprintf(line + n, sizeof line - n, " %ld=%s", fd, target);
+        if (w < 0 || (size_t)w >= sizeof line - n) break;
+        n += (size_t)w;
+    }
+    closedir(d);
+    if (n < sizeof line - 1) line[n++] = '\n';
+    ssize_t ignored = write(out, line, n);
+    (void)ignored;
+}
+
 static void run_command(int in_r, int out_w, int err_w, const char *command)
 {
     sigset_t none;
@@ -101,6 +132,20 @@ static void run_command(int in_r, int out_w, int err_w, const char *command)
     signal(SIGPIPE, SIG_DFL); /* ignored dispositions survive exec; commands expect the default */
     if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) _exit(127);
     close_range(3, ~0U, 0);
+    /* The agent runs with oom_score_adj -1000 (or 0 where the host lacks CAP_SYS_RESOURCE); commands run at +1000 so
+       that in a memory-cgroup OOM they are always chosen before the agent. Raising the value is unprivileged but needs
+       our own /proc file, which a non-dumpable task cannot open, hence the toggle. It happens only here, once this
+       process holds nothing but its own stdio (close_range above): same-uid code that opens /proc/PID/fd or ptraces
+       us in this window finds exactly what it could find after the exec, never the agent's host pipes, its signalfd
+       or another command's pipes. The shepherd stays non-dumpable for its whole life. */
+    audit_fds(2);
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (oom >= 0) {
+        ssize_t ignored = write(oom, "1000", 4);
+        (void)ignored;
+        close(oom);
+    }
     setsid(); /* own session, no controlling terminal shared with anything (TIOCSTI) */
     if (chdir("/workspace") != 0) _exit(127);
     char *argv[] = { "sh", "-c", (char *)command, NULL };
@@ -111,18 +156,8 @@ static void run_command(int in_r, int out_w, int err_w, const char *command)
 static void run_shepherd(int in_r, int out_w, int err_w, int status_w, const char *command)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-    /* The agent runs with oom_score_adj -1000 (or 0 where the host lacks CAP_SYS_RESOURCE); commands run at
-       +1000 so that in a memory-cgroup OOM they are always chosen before the agent. Raising the value is
-       unprivileged but needs our own /proc file, which a non-dumpable task cannot open, hence the toggle. */
-    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-    int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-    if (oom >= 0) {
-        ssize_t ignored = write(oom, "1000", 4);
-        (void)ignored;
-        close(oom);
-    }
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-
+    /* Never dumpable: until the redirect below this process holds the agent's host pipes. The command raises its
+       own oom_score_adj (run_command), after it has dropped everything but its stdio. */
     pid_t child = fork();
     if (child == 0) run_command(in_r, out_w, err_w, command);
     if (child < 0) {

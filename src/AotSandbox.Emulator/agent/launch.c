@@ -73,10 +73,15 @@ int launch_main(int argc, char **argv)
         errno = EINVAL;
         return fail("missing -- <bwrap>");
     }
-    /* The agent should never be the OOM killer's choice. -1000 needs CAP_SYS_RESOURCE, which some hosts
-       (containers, this project's dev VMs) withhold from root; then the agent stays at 0 and relies on its
-       shepherds putting every command at +1000, which makes any command a better victim than the agent. */
-    if (write_file("/proc/self/oom_score_adj", "-1000") != 0 && errno != EACCES && errno != EPERM) return fail("oom_score_adj");
+    /* The agent should never be the OOM killer's choice, but no sandbox process may lower its own score below 0.
+       A privileged write to oom_score_adj also sets oom_score_adj_min, the floor every descendant inherits and may
+       return to unprivileged: writing -1000 there would let any command make itself unkillable. So the floor is
+       set to 0 first (oom_score_adj), then the agent alone is lowered to -1000 through the legacy oom_adj file
+       (-17 = OOM_DISABLE), which moves the value but never the floor. Lowering needs CAP_SYS_RESOURCE, which some
+       hosts (containers, this project's dev VMs) withhold from root; then the agent stays at 0 and relies on every
+       command running at +1000, which makes any command a better victim than the agent. */
+    if (write_file("/proc/self/oom_score_adj", "0") != 0 && errno != EACCES && errno != EPERM) return fail("oom_score_adj");
+    if (write_file("/proc/self/oom_adj", "-17") != 0 && errno != EACCES && errno != EPERM && errno != ENOENT) return fail("oom_adj");
     int ns = open(netns, O_RDONLY | O_CLOEXEC);
     if (ns < 0) return fail(netns);
     if (setns(ns, CLONE_NEWNET) != 0) return fail("setns");

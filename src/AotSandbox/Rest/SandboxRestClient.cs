@@ -93,7 +93,7 @@ internal static class SandboxRestClient
         }
     }
 
-    /// <summary>401/403 → unauthorized, 404 → not found, 504 → timeout, other → client error; the body text is appended.</summary>
+    /// <summary>401/403 → unauthorized, 404 → not found, 429 → capacity, 504 → timeout, other → client error; the body text is appended.</summary>
     internal static SandboxException MapStatus(string operation, int status, string body)
     {
         string message = body.Length == 0 ? $"Could not {operation}: {status}" : $"Could not {operation}: {status} {body}";
@@ -101,6 +101,7 @@ internal static class SandboxRestClient
         {
             401 or 403 => new SandboxUnauthorizedException(message),
             404 => new SandboxNotFoundException(message),
+            429 => new SandboxCapacityException(message),
             504 => new SandboxTimeoutException(message),
             _ => new SandboxClientException(message),
         };

@@ -89,6 +89,10 @@ public sealed class LifecycleTests(RuntimeFixture fixture, ITestOutputHelper out
         using var stray = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=" + (options.UidBase + options.UidCount), "--regid=1", "--clear-groups", "sleep", "100"]))!;
         for (var i = 0; i < 100 && !File.ReadAllText($"/proc/{stray.Id}/status").Contains($"Uid:\t{options.UidBase + options.UidCount}", StringComparison.Ordinal); i++)
             await Task.Delay(10); // setpriv runs as root until it switched uid
+        // A process of a crashed run's sandbox: the launcher had put it in the sandbox's cgroups (the sweep kills only
+        // pool-uid processes there; one elsewhere is not the emulator's, see PoolUidGuardTests).
+        foreach (var controller in CgroupSet.Controllers)
+            await File.WriteAllTextAsync(Path.Combine(options.CgroupRoot, controller, options.CgroupParent, id, "cgroup.procs"), stray.Id.ToString(CultureInfo.InvariantCulture));
 
         await fixture.Runtime.SweepLeftoversAsync(CancellationToken.None);
 

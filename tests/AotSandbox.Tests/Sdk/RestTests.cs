@@ -53,6 +53,7 @@ public sealed class RestTests
     [InlineData(403, typeof(SandboxUnauthorizedException))]
     [InlineData(404, typeof(SandboxNotFoundException))]
     [InlineData(504, typeof(SandboxTimeoutException))]
+    [InlineData(429, typeof(SandboxCapacityException))]
     [InlineData(400, typeof(SandboxClientException))]
     [InlineData(409, typeof(SandboxClientException))]
     [InlineData(500, typeof(SandboxClientException))]

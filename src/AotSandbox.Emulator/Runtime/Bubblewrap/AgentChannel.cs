@@ -8,6 +8,9 @@ namespace AotSandbox.Emulator.Runtime.Bubblewrap;
 /// dispatches them to the waiting request or the exec they belong to. Dispatch never awaits a consumer:
 /// output is copied into a pooled buffer and queued to the exec's own pump, whose pace is enforced by the
 /// agent's per-exec output window (acknowledged after each chunk is consumed).
+/// The agent runs as the sandbox's uid, so everything it sends is untrusted: every frame is checked against the
+/// protocol (<see cref="AgentWire.Validate"/>), per-exec queues are held to the window the agent must respect, and
+/// the first violation ends the channel with <see cref="FailureReason"/> set, which fails the sandbox.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "SemaphoreSlim holds no OS handle unless AvailableWaitHandle is used, which it is not.")]
 internal sealed class AgentChannel
@@ -25,6 +28,7 @@ internal sealed class AgentChannel
     private readonly Action<string> _log;
     private uint _nextId;
     private bool _closed;
+    private string? _failure;
 
     public AgentChannel(Stream toAgent, Stream fromAgent, Action<string> log)
     {
@@ -36,6 +40,9 @@ internal sealed class AgentChannel
 
     /// <summary>Completes when the agent's output ended (the sandbox is gone). Never faults.</summary>
     public Task Completion { get; }
+
+    /// <summary>Why the channel was ended by the host (the agent broke the protocol), or null.</summary>
+    public string? FailureReason => Volatile.Read(ref _failure);
 
     /// <summary>Ids are shared by requests and execs, so an error frame always names exactly one of them.</summary>
     public uint NextId() => Interlocked.Increment(ref _nextId);
@@ -162,12 +169,16 @@ internal sealed class AgentChannel
                     var length = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(start));
                     if (length < 5 || length > 5 + AgentWire.MaxPayload)
                     {
-                        _log($"corrupt frame from the agent (length {length})");
+                        Violation($"a frame of length {length} (the protocol allows 5 to {5 + AgentWire.MaxPayload})");
                         return;
                     }
                     if (end - start < 4 + (int)length)
                         break;
-                    Dispatch(buffer.AsSpan(start + 4, (int)length));
+                    if (DispatchChecked(buffer.AsSpan(start + 4, (int)length)) is { } problem)
+                    {
+                        Violation(problem);
+                        return;
+                    }
                     start += 4 + (int)length;
                 }
                 if (start == end)
@@ -200,7 +211,29 @@ internal sealed class AgentChannel
         }
     }
 
-    private void Dispatch(ReadOnlySpan<byte> frame)
+    private void Violation(string problem)
+    {
+        Interlocked.CompareExchange(ref _failure, "the sandbox agent broke the protocol (" + problem + "); the sandbox was stopped", null);
+        _log("the sandbox agent broke the protocol: " + problem);
+    }
+
+    /// <summary>Validates and dispatches one frame; returns what is wrong with it, or null. Never throws.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1031", Justification = "Any failure to handle an untrusted frame fails that sandbox, never the read loop.")]
+    private string? DispatchChecked(ReadOnlySpan<byte> frame)
+    {
+        if (AgentWire.Validate(frame[0], frame.Length - 5) is { } problem)
+            return problem;
+        try
+        {
+            return Dispatch(frame);
+        }
+        catch (Exception e)
+        {
+            return $"event 0x{frame[0]:x2} could not be handled: {e.GetType().Name}";
+        }
+    }
+
+    private string? Dispatch(ReadOnlySpan<byte> frame)
     {
         var type = frame[0];
         var id = BinaryPrimitives.ReadUInt32LittleEndian(frame[1..]);
@@ -208,7 +241,7 @@ internal sealed class AgentChannel
         if (type == AgentWire.Log)
         {
             _log(System.Text.Encoding.UTF8.GetString(payload));
-            return;
+            return null;
         }
         AgentRequest? request;
         BubblewrapProcess? process;
@@ -221,20 +254,24 @@ internal sealed class AgentChannel
         {
             if (request.OnFrame(type, payload))
                 Unregister(id);
-            return;
+            return null;
         }
         if (process is null)
-            return; // a late event of an exec that already ended (e.g. a credit): nothing waits for it
+            return null; // a late event of an exec that already ended (e.g. a credit): nothing waits for it
         switch (type)
         {
             case AgentWire.Spawned:
                 process.OnSpawned(BinaryPrimitives.ReadInt32LittleEndian(payload));
                 break;
             case AgentWire.Output:
-                process.OnOutput(payload[0], payload[1..]);
+                if (payload[0] is not (1 or 2))
+                    return $"output of exec {id} on stream {payload[0]} (expected 1 or 2)";
+                if (!process.OnOutput(payload[0], payload[1..]))
+                    return $"exec {id} sent more than {AgentWire.OutputWindow + AgentWire.MaxOutputChunk} bytes of output the host had not acknowledged";
                 break;
             case AgentWire.StdinCredit:
-                process.OnStdinCredit(BinaryPrimitives.ReadUInt32LittleEndian(payload));
+                if (!process.OnStdinCredit(BinaryPrimitives.ReadUInt32LittleEndian(payload)))
+                    return $"exec {id} credited more stdin than the host had sent";
                 break;
             case AgentWire.Exit:
                 RemoveProcess(id);
@@ -246,6 +283,7 @@ internal sealed class AgentChannel
                 process.OnSpawnFailed(new SandboxRuntimeException($"could not start the command: {code} {message}"));
                 break;
         }
+        return null;
     }
 
     private void RemoveProcess(uint id)

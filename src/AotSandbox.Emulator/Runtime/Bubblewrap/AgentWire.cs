@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Text;
 
 namespace AotSandbox.Emulator.Runtime.Bubblewrap;
@@ -23,6 +24,18 @@ internal static class AgentWire
 
     public const int MaxPathBytes = 4096;
 
+    /// <summary>Largest output chunk the agent sends (its MAX_OUTPUT_CHUNK).</summary>
+    public const int MaxOutputChunk = 64 * 1024;
+
+    /// <summary>Per-exec output the agent may have sent but not had acknowledged (its OUTPUT_WINDOW).</summary>
+    public const int OutputWindow = 512 * 1024;
+
+    /// <summary>Largest error payload (the agent formats errors into 512 bytes).</summary>
+    public const int MaxErrorPayload = 512;
+
+    /// <summary>Largest log payload (the agent formats logs into 1 KiB).</summary>
+    public const int MaxLogPayload = 1024;
+
     public const byte Spawn = 0x01, Stdin = 0x02, StdinEof = 0x03, SignalTree = 0x04, FileRead = 0x05,
         FileWrite = 0x06, FileList = 0x07, Ping = 0x08, OutputAck = 0x09;
 
@@ -35,6 +48,27 @@ internal static class AgentWire
         destination[4] = type;
         BinaryPrimitives.WriteUInt32LittleEndian(destination[5..], id);
     }
+
+    /// <summary>
+    /// Checks one event frame from the agent against the protocol: a known type whose payload has that type's size.
+    /// The agent shares a uid with sandbox code, so its channel is untrusted input; returns null when the frame is
+    /// well-formed, else what is wrong with it (the caller fails the sandbox).
+    /// </summary>
+    public static string? Validate(byte type, int payloadLength) => type switch
+    {
+        Spawned or Exit or StdinCredit => payloadLength == 4 ? null : Wrong(type, payloadLength, "4 bytes"),
+        Output => payloadLength is >= 2 and <= 1 + MaxOutputChunk ? null : Wrong(type, payloadLength, "2 to 65537 bytes"),
+        FileData => payloadLength is >= 8 and <= 8 + MaxFileChunk ? null : Wrong(type, payloadLength, "8 bytes + at most 1 MiB"),
+        FileWritten => payloadLength == 8 ? null : Wrong(type, payloadLength, "8 bytes"),
+        FileEntries => payloadLength >= 1 ? null : Wrong(type, payloadLength, "at least 1 byte"),
+        Error => payloadLength is >= 1 and <= MaxErrorPayload ? null : Wrong(type, payloadLength, "1 to 512 bytes"),
+        Pong => payloadLength == 0 ? null : Wrong(type, payloadLength, "no payload"),
+        Log => payloadLength <= MaxLogPayload ? null : Wrong(type, payloadLength, "at most 1024 bytes"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"unknown event type 0x{type:x2}"),
+    };
+
+    private static string Wrong(byte type, int length, string expected) =>
+        string.Create(CultureInfo.InvariantCulture, $"event 0x{type:x2} with a {length}-byte payload (expected {expected})");
 
     /// <summary>Decodes an error payload: u8 name length, errno name, message.</summary>
     public static (string Code, string Message) DecodeError(ReadOnlySpan<byte> payload)

@@ -25,6 +25,7 @@ internal sealed class BubblewrapProcess : SandboxProcess
     private readonly SemaphoreSlim _stdinLock = new(1, 1);
     private int _pid;
     private int _ended;
+    private long _queuedOutput; // output bytes received but not yet consumed and acknowledged
 
     public BubblewrapProcess(AgentChannel channel, uint id, IProcessSink sink)
     {
@@ -99,14 +100,20 @@ internal sealed class BubblewrapProcess : SandboxProcess
         _events.Writer.TryComplete();
     }
 
-    public void OnOutput(int stream, ReadOnlySpan<byte> data)
+    /// <summary>Queues a chunk; false when the agent overran its output window (an honest agent never does).</summary>
+    public bool OnOutput(int stream, ReadOnlySpan<byte> data)
     {
+        if (Interlocked.Add(ref _queuedOutput, data.Length) > AgentWire.OutputWindow + AgentWire.MaxOutputChunk)
+            return false;
         var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(buffer);
-        _events.Writer.TryWrite(new Event(stream, buffer, data.Length));
+        if (!_events.Writer.TryWrite(new Event(stream, buffer, data.Length)))
+            ArrayPool<byte>.Shared.Return(buffer);
+        return true;
     }
 
-    public void OnStdinCredit(uint bytes) => _stdinCredit.Add(bytes);
+    /// <summary>False when the credit would exceed the window (more credited than was ever sent).</summary>
+    public bool OnStdinCredit(uint bytes) => _stdinCredit.Add(bytes);
 
     public void OnExit(int code)
     {
@@ -150,6 +157,7 @@ internal sealed class BubblewrapProcess : SandboxProcess
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(item.Buffer);
+                    Interlocked.Add(ref _queuedOutput, -item.LengthOrCode);
                 }
                 try
                 {

@@ -12,6 +12,12 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
 {
     private const int StderrKeepBytes = 4096;
 
+    /// <summary>
+    /// The launcher, bwrap and the agent write only short fatal diagnostics to stderr. More than this (an endless line,
+    /// a flood) means something in the sandbox got hold of the pipe: the sandbox is failed instead of read forever.
+    /// </summary>
+    private const int StderrLimitBytes = 64 * 1024;
+
     private readonly BubblewrapRuntimeOptions _options;
     private readonly SandboxSpec _spec;
     private readonly UidPool _uids;
@@ -26,6 +32,7 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
     private AgentChannel? _channel;
     private SandboxFiles? _files;
     private bool _disposed;
+    private string? _failure;
 
     public BubblewrapSandbox(BubblewrapRuntimeOptions options, SandboxSpec spec, UidPool uids, int uid, Action<BubblewrapSandbox> onDisposed)
     {
@@ -48,6 +55,8 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
     public string NetworkNamespacePath { get; }
 
     public Task Terminated => _terminated.Task;
+
+    public string? TerminationReason => Volatile.Read(ref _failure) ?? _channel?.FailureReason;
 
     /// <summary>Creates the host resources, starts bwrap through the launcher and waits for the agent's first pong.</summary>
     public async Task StartAsync(string agentHostPath, CancellationToken cancellationToken)
@@ -75,7 +84,7 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         foreach (var argument in BwrapArguments.Build(_options.BwrapPath, agentHostPath, _state, _spec, _options.HomeBytes))
             startInfo.ArgumentList.Add(argument);
         _launcher = Process.Start(startInfo) ?? throw new SandboxRuntimeException("could not start the sandbox launcher");
-        _ = CollectStderrAsync(_launcher.StandardError);
+        _ = CollectStderrAsync(_launcher.StandardError.BaseStream);
         _channel = new AgentChannel(_launcher.StandardInput.BaseStream, _launcher.StandardOutput.BaseStream, Log);
         _files = new SandboxFiles(_channel);
         _ = WatchAsync(_channel);
@@ -238,17 +247,30 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
             await DisposeAsync().ConfigureAwait(false);
     }
 
-    private async Task CollectStderrAsync(StreamReader stderr)
+    /// <summary>
+    /// Keeps the first <see cref="StderrKeepBytes"/> of the agent's stderr for error messages. Reads raw bytes into one
+    /// fixed buffer (no line assembly, so an endless line costs nothing) and fails the sandbox past
+    /// <see cref="StderrLimitBytes"/>.
+    /// </summary>
+    private async Task CollectStderrAsync(Stream stderr)
     {
+        var buffer = new byte[4096];
+        long total = 0;
         try
         {
-            string? line;
-            while ((line = await stderr.ReadLineAsync().ConfigureAwait(false)) is not null)
+            int read;
+            while ((read = await stderr.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
+                total += read;
                 lock (_stderr)
                 {
                     if (_stderr.Length < StderrKeepBytes)
-                        _stderr.AppendLine(line);
+                        _stderr.Append(Encoding.UTF8.GetString(buffer, 0, Math.Min(read, StderrKeepBytes - _stderr.Length)));
+                }
+                if (total > StderrLimitBytes)
+                {
+                    await FailAsync($"the sandbox agent wrote more than {StderrLimitBytes / 1024} KiB to its diagnostics pipe; the sandbox was stopped").ConfigureAwait(false);
+                    return;
                 }
             }
         }
@@ -258,6 +280,15 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         catch (ObjectDisposedException)
         {
         }
+    }
+
+    /// <summary>Stops the sandbox because the host can no longer trust it; <see cref="TerminationReason"/> says why.</summary>
+    private async Task FailAsync(string reason)
+    {
+        Interlocked.CompareExchange(ref _failure, reason, null);
+        Log(reason);
+        _terminated.TrySetResult();
+        await DisposeAsync().ConfigureAwait(false);
     }
 
     private string StderrText()

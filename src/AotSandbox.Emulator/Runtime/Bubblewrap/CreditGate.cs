@@ -4,6 +4,7 @@ namespace AotSandbox.Emulator.Runtime.Bubblewrap;
 internal sealed class CreditGate(long initial)
 {
     private readonly Lock _gate = new();
+    private readonly long _window = initial;
     private long _available = initial;
     private bool _closed;
     private TaskCompletionSource? _waiter;
@@ -29,16 +30,20 @@ internal sealed class CreditGate(long initial)
         }
     }
 
-    public void Add(long bytes)
+    /// <summary>Refills; false (and nothing added) when the total would exceed the initial window, which only a broken or hostile peer causes.</summary>
+    public bool Add(long bytes)
     {
         TaskCompletionSource? waiter;
         lock (_gate)
         {
+            if (bytes < 0 || _available + bytes > _window)
+                return false;
             _available += bytes;
             waiter = _waiter;
             _waiter = null;
         }
         waiter?.TrySetResult();
+        return true;
     }
 
     public void Close()

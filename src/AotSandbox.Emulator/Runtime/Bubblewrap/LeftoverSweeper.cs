@@ -15,7 +15,7 @@ internal static class LeftoverSweeper
 
         // Processes first, so nothing holds the cgroups or namespaces while they are removed. Repeat: a process
         // may fork between the scan and its death.
-        for (var round = 0; round < 20 && KillPoolProcesses(uids, liveUids) > 0; round++)
+        for (var round = 0; round < 20 && KillPoolProcesses(uids, liveUids, options.CgroupParent) > 0; round++)
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
 
         foreach (var controller in CgroupSet.Controllers)
@@ -42,8 +42,12 @@ internal static class LeftoverSweeper
         }
     }
 
-    /// <summary>SIGKILLs every process whose real uid is in the pool (but not a live sandbox's); returns how many.</summary>
-    public static int KillPoolProcesses(UidPool uids, IReadOnlySet<int> keep)
+    /// <summary>
+    /// SIGKILLs every process whose real uid is in the pool (but not a live sandbox's) and that sits in this runtime's
+    /// cgroup parent, i.e. belonged to one of its sandboxes; returns how many. A pool-uid process elsewhere is not ours
+    /// to kill (<see cref="PoolUidGuard"/> refuses such a range at start-up).
+    /// </summary>
+    public static int KillPoolProcesses(UidPool uids, IReadOnlySet<int> keep, string cgroupParent)
     {
         var killed = 0;
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
@@ -51,7 +55,8 @@ internal static class LeftoverSweeper
             if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
                 continue;
             var uid = ReadRealUid(directory);
-            if (uid is { } u && uids.Contains(u) && !keep.Contains((int)u) && NativeMethods.Kill(pid, NativeMethods.SIGKILL) == 0)
+            if (uid is { } u && uids.Contains(u) && !keep.Contains((int)u) && IsInCgroupParent(pid, cgroupParent) == true
+                && NativeMethods.Kill(pid, NativeMethods.SIGKILL) == 0)
                 killed++;
         }
         return killed;
@@ -72,7 +77,35 @@ internal static class LeftoverSweeper
         return found;
     }
 
-    private static long? ReadRealUid(string procDirectory)
+    /// <summary>
+    /// Whether <paramref name="pid"/> is in a cgroup below <paramref name="cgroupParent"/> in any controller (v1 lines
+    /// <c>id:controllers:/path</c>); null when the process is gone. The launcher joins the sandbox's cgroups before bwrap,
+    /// so every process a sandbox ever ran is there, and nothing inside can leave (no write access to cgroupfs).
+    /// </summary>
+    public static bool? IsInCgroupParent(int pid, string cgroupParent)
+    {
+        var prefix = "/" + cgroupParent + "/";
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/cgroup"))
+            {
+                var path = line.Split(':', 3) is { Length: 3 } fields ? fields[2] : string.Empty;
+                if (path.StartsWith(prefix, StringComparison.Ordinal))
+                    return true;
+            }
+            return false;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static long? ReadRealUid(string procDirectory)
     {
         try
         {

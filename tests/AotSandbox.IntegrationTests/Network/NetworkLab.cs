@@ -160,9 +160,16 @@ internal sealed class LabSandbox(NetworkLab lab, string netns, SandboxNetworkAtt
 
     public string CaBundle => lab.Service.CaBundlePath;
 
-    /// <summary>Runs a shell command inside the sandbox netns as an unprivileged uid (like sandbox code).</summary>
-    public Task<(int Code, string Out, string Err)> RunAsync(string shellCommand, int timeoutMs = 20_000) =>
-        NetworkLab.Sh($"ip netns exec {Netns} setpriv --reuid={NetworkLab.SandboxUid} --regid={NetworkLab.SandboxUid} --clear-groups -- /bin/sh -c {Quote(shellCommand)}", check: false, timeoutMs);
+    /// <summary>
+    /// Runs a shell command inside the sandbox netns as an unprivileged uid (like sandbox code). A command that never
+    /// ran (missing tool, broken Python probe) fails the test: a denial test must not pass because curl was absent.
+    /// </summary>
+    public async Task<(int Code, string Out, string Err)> RunAsync(string shellCommand, int timeoutMs = 20_000)
+    {
+        var result = await NetworkLab.Sh($"ip netns exec {Netns} setpriv --reuid={NetworkLab.SandboxUid} --regid={NetworkLab.SandboxUid} --clear-groups -- /bin/sh -c {Quote(shellCommand)}", check: false, timeoutMs);
+        AotSandbox.IntegrationTests.Security.Probe.Classify(shellCommand, result.Item1, result.Item2, result.Item3);
+        return result;
+    }
 
     /// <summary>Runs a Python program inside the sandbox (system python, readable by the sandbox uid).</summary>
     public Task<(int Code, string Out, string Err)> PythonAsync(string program, int timeoutMs = 20_000)

@@ -4,6 +4,7 @@ using System.Text;
 using AotSandbox.Emulator.Network;
 using AotSandbox.Emulator.Runtime;
 using AotSandbox.IntegrationTests.Runtime;
+using AotSandbox.IntegrationTests.Security;
 
 namespace AotSandbox.IntegrationTests.Network;
 
@@ -74,9 +75,10 @@ public sealed class RealSandboxTests : IAsyncLifetime
         Assert.Equal("SSL_CERT_FILE=/etc/aotsandbox/ca-bundle.pem", (await Run("env | grep ^SSL_CERT_FILE=")).Stdout.Trim());
 
         // Whatever the sandbox's user namespace grants, the host-owned netns refuses changes.
-        var tamper = await Run("ip route del default 2>&1; nft flush ruleset 2>&1; " +
-            "echo 0 > /proc/sys/net/ipv4/conf/lo/route_localnet 2>&1; ip link add x type veth peer name y 2>&1; echo done");
-        Assert.Contains("done", tamper.Stdout, StringComparison.Ordinal);
+        // Each change reaches the kernel and is refused there (netlink EPERM, root-owned /proc/sys file EACCES).
+        foreach (string tamper in new[] { "ip route del default", "nft flush ruleset", "ip link add x type veth peer name y" })
+            (await _sandbox.ProbeAsync(tamper)).AssertRefused("EPERM");
+        (await _sandbox.ProbeAsync("echo 0 > /proc/sys/net/ipv4/conf/lo/route_localnet")).AssertRefused("EACCES");
         Assert.Equal("403", (await Run("curl -sS --max-time 5 -o /dev/null -w '%{http_code}' http://198.51.100.20/")).Stdout);
         Assert.Equal("200", (await Run("curl -sS --max-time 5 -o /dev/null -w '%{http_code}' http://allowed.test/again")).Stdout);
 

@@ -1,4 +1,5 @@
 using AotSandbox.Emulator.Runtime;
+using AotSandbox.IntegrationTests.Security;
 
 namespace AotSandbox.IntegrationTests.Runtime;
 
@@ -58,17 +59,17 @@ public sealed class IsolationTests(RuntimeFixture fixture)
     [Fact]
     public async Task Escapes_Fail()
     {
-        Assert.NotEqual(0, (await _sandbox.RunAsync("unshare -U true")).Exit);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("unshare -Ur true")).Exit);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("touch /usr/pwned")).Exit);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("touch /pwned")).Exit);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("touch /dev/pwned")).Exit);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("echo x > /etc/passwd")).Exit);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("cp /bin/true /.aotsandbox/agent")).Exit);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("mount -t tmpfs none /tmp")).Exit);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("ip link set lo down")).Exit);
+        // A nested user namespace: max_user_namespaces is 0 below bwrap's --disable-userns (ENOSPC).
+        (await _sandbox.ProbeAsync("unshare -U true")).AssertRefused("ENOSPC");
+        (await _sandbox.ProbeAsync("unshare -Ur true")).AssertRefused("ENOSPC");
+        foreach (var write in new[] { "touch /usr/pwned", "touch /pwned", "touch /dev/pwned", "echo x > /etc/passwd", "cp /bin/true /.aotsandbox/agent" })
+            (await _sandbox.ProbeAsync(write)).AssertRefused("EROFS");
+        // mount(2) itself (mount(8) would refuse a non-root caller in user space before asking the kernel).
+        (await _sandbox.PythonProbeAsync("libcall('mount-tmp', libc.mount, b'none', b'/tmp', b'tmpfs', 0, None)")).AssertEachRefused(["mount-tmp"], "EPERM");
+        (await _sandbox.ProbeAsync("ip link set lo down")).AssertRefused("EPERM");
         // PID 1 ignores signals from inside its namespace; the sandbox keeps working.
-        await _sandbox.RunAsync("kill -9 1; kill -TERM 1");
+        var kill = await _sandbox.ProbeAsync("kill -9 1; kill -TERM 1");
+        Assert.True(kill.ExitCode == 0 && kill.Stderr.Length == 0, kill.ToString()); // delivered (and ignored), not refused
         Assert.Equal("alive", await Out("echo alive"));
     }
 
@@ -90,7 +91,8 @@ public sealed class IsolationTests(RuntimeFixture fixture)
     [Fact]
     public async Task Network_HasOnlyLoopback()
     {
-        var (exit, _, _) = await _sandbox.RunAsync("python3 -c \"import socket;s=socket.socket();s.settimeout(1);s.connect(('10.255.255.1',80))\"");
-        Assert.NotEqual(0, exit);
+        // No route at all, not a timeout: the namespace has only lo.
+        const string Connect = "def connect():\n    s = socket.socket(); s.settimeout(1); s.connect(('10.255.255.1', 80))\nattempt('connect', connect)";
+        (await _sandbox.PythonProbeAsync(Connect)).AssertEachRefused(["connect"], "ENETUNREACH");
     }
 }

@@ -1,4 +1,5 @@
 using AotSandbox.Emulator.Runtime;
+using AotSandbox.IntegrationTests.Security;
 
 namespace AotSandbox.IntegrationTests.Runtime;
 
@@ -11,20 +12,18 @@ public sealed class SecurityTests(RuntimeFixture fixture)
     [Fact]
     public async Task K3_Init_IsNotTraceableOrReadable()
     {
-        const string Attach = "import ctypes; libc = ctypes.CDLL(None, use_errno=True); print(libc.ptrace(16, 1, 0, 0), ctypes.get_errno())";
-        Assert.Equal("-1 1\n", (await _sandbox.RunAsync($"python3 -c '{Attach}'")).Stdout); // EPERM
-        Assert.NotEqual(0, (await _sandbox.RunAsync("cat /proc/1/environ")).Exit);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("cat /proc/1/maps")).Exit);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("exec 3>/proc/1/exe")).Exit); // K1: no write to the agent binary
+        (await _sandbox.PythonProbeAsync("libcall('ptrace-attach-init', libc.ptrace, 16, 1, 0, 0)")).AssertEachRefused(["ptrace-attach-init"], "EPERM");
+        (await _sandbox.ProbeAsync("cat /proc/1/environ")).AssertRefused("EACCES");
+        (await _sandbox.ProbeAsync("cat /proc/1/maps")).AssertRefused("EACCES");
+        (await _sandbox.ProbeAsync("exec 3>/proc/1/exe")).AssertRefused("EACCES"); // K1: no write to the agent binary
     }
 
     [Fact]
     public async Task K8_CommandsHaveNoControllingTerminal()
     {
-        const string Inject = "import fcntl, termios\ntry:\n    fcntl.ioctl(0, termios.TIOCSTI, b'x'); print('injected')\nexcept OSError as e:\n    print('refused', e.errno)";
-        await _sandbox.WriteFileAsync("tiocsti.py", System.Text.Encoding.UTF8.GetBytes(Inject), 0, true, CancellationToken.None);
-        Assert.StartsWith("refused", (await _sandbox.RunAsync("python3 tiocsti.py")).Stdout, StringComparison.Ordinal);
-        Assert.NotEqual(0, (await _sandbox.RunAsync("exec 3</dev/tty")).Exit);
+        // stdin is a pipe and the command has no controlling terminal: TIOCSTI is ENOTTY, /dev/tty is ENXIO.
+        (await _sandbox.PythonProbeAsync("import fcntl, termios\nattempt('tiocsti', lambda: fcntl.ioctl(0, termios.TIOCSTI, b'x'))")).AssertEachRefused(["tiocsti"], "ENOTTY");
+        (await _sandbox.ProbeAsync("exec 3</dev/tty")).AssertRefused("ENXIO");
     }
 
     [Fact]
@@ -33,7 +32,7 @@ public sealed class SecurityTests(RuntimeFixture fixture)
         await using var other = await fixture.Runtime.StartAsync(RuntimeFixture.NewSpec(), CancellationToken.None);
         var victim = new CollectingSink();
         await other.SpawnAsync("sleep 100", victim, CancellationToken.None);
-        await other.RunAsync("kill -9 -1; true");
+        await other.ProbeAsync("kill -9 -1; true"); // the shell dies with everything else (137); a missing kill would fail here
         Assert.Equal("alive\n", (await other.RunAsync("echo alive")).Stdout);
         Assert.Equal(137, await victim.Exit.WaitAsync(TimeSpan.FromSeconds(5))); // its own processes died...
         Assert.Equal("alive\n", (await _sandbox.RunAsync("echo alive")).Stdout); // ...nothing of another sandbox
@@ -44,16 +43,25 @@ public sealed class SecurityTests(RuntimeFixture fixture)
     public async Task F3_RenameRace_NeverLandsOutsideTheSandbox()
     {
         var marker = "aotsb-race-" + Guid.NewGuid().ToString("N")[..8];
-        const string Swap = "import os\nos.makedirs('/workspace/real', exist_ok=True)\nos.symlink('/', '/workspace/link')\nos.symlink('/workspace/real', '/workspace/d')\nfor _ in range(200000):\n    os.rename('/workspace/link', '/workspace/tmp'); os.rename('/workspace/d', '/workspace/link'); os.rename('/workspace/tmp', '/workspace/d')\n";
-        await _sandbox.WriteFileAsync("swap.py", System.Text.Encoding.UTF8.GetBytes(Swap), 0, true, CancellationToken.None);
+        // The links live in a directory of their own and exist before the first API write: otherwise the write's
+        // parent creation makes a plain d/ first, the swapper's symlink fails and no race happens at all.
+        var dir = "/workspace/" + marker;
+        // renameat2(RENAME_EXCHANGE) swaps the two links atomically, so d never vanishes (a write meanwhile would make
+        // its own plain d/); any failed exchange ends the swapper with exit 3 and fails the test below.
+        var swap = $"import os, ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nos.makedirs('{dir}/real')\nos.symlink('/', '{dir}/link')\nos.symlink('{dir}/real', '{dir}/d')\nprint('ready', flush=True)\n" +
+            $"while libc.renameat2(-100, b'{dir}/link', -100, b'{dir}/d', 2) == 0: pass\nprint('exchange failed', ctypes.get_errno(), flush=True)\nos._exit(3)\n";
+        await _sandbox.WriteFileAsync("swap.py", System.Text.Encoding.UTF8.GetBytes(swap), 0, true, CancellationToken.None);
         var swapper = new CollectingSink();
         var process = await _sandbox.SpawnAsync("python3 swap.py", swapper, CancellationToken.None);
+        for (var i = 0; i < 100 && !swapper.Stdout.Contains("ready", StringComparison.Ordinal) && !swapper.Exit.IsCompleted; i++)
+            await Task.Delay(50);
+        Assert.True(swapper.Stdout.Contains("ready", StringComparison.Ordinal), $"swapper did not start: {swapper.Stderr}");
         for (var i = 0; i < 300; i++)
         {
             try
             {
-                await _sandbox.WriteFileAsync($"d/tmp/{marker}-{i}", "x"u8.ToArray(), 0, true, CancellationToken.None);
-                await _sandbox.ReadFileAsync("d/etc/passwd", 0, 100, CancellationToken.None);
+                await _sandbox.WriteFileAsync($"{dir}/d/tmp/{marker}-{i}", "x"u8.ToArray(), 0, true, CancellationToken.None);
+                await _sandbox.ReadFileAsync($"{dir}/d/etc/passwd", 0, 100, CancellationToken.None);
             }
             catch (SandboxFileException)
             {
@@ -61,7 +69,8 @@ public sealed class SecurityTests(RuntimeFixture fixture)
             }
         }
         await process.SignalTreeAsync(9, CancellationToken.None);
-        await swapper.Exit.WaitAsync(TimeSpan.FromSeconds(5));
+        // The swapper loops until killed: 137 (and no traceback) shows the race ran for the whole attack.
+        Assert.True(await swapper.Exit.WaitAsync(TimeSpan.FromSeconds(5)) == 137, $"swapper ended early: {swapper.Stdout} {swapper.Stderr}");
         Assert.Empty(Directory.GetFiles("/tmp", marker + "*"));
         Assert.Empty(Directory.GetFiles("/", marker + "*"));
     }

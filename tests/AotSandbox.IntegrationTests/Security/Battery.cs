@@ -20,21 +20,40 @@ public abstract class Battery(SecurityFixture fixture) : IAsyncLifetime
 
     protected void Track(Sandbox sandbox) => _created.Add(sandbox);
 
-    /// <summary>Runs a command (bounded by <paramref name="seconds"/>) and records its output.</summary>
+    /// <summary>
+    /// Runs a command (bounded by <paramref name="seconds"/>) and records its output. A command that did not run at
+    /// all (a missing tool, a broken Python script: see <see cref="Probe.Classify"/>) fails the test here, so no
+    /// check downstream can mistake it for a refusal.
+    /// </summary>
     protected async Task<ExecResult> RunAsync(Sandbox sandbox, string command, double seconds = 30, string? stdin = null)
     {
         ExecResult result = await sandbox.Exec(command, new ExecOptions { Timeout = TimeSpan.FromSeconds(seconds), Stdin = stdin });
         Observe(result.Stdout);
         Observe(result.Stderr);
+        Probe.Classify(command, result.ExitCode, result.Stdout, result.Stderr);
         return result;
     }
 
-    /// <summary>Writes a Python script into the sandbox and runs it.</summary>
+    /// <summary>Writes <see cref="Probe.Python"/> + <paramref name="script"/> into the sandbox and runs it.</summary>
     protected async Task<ExecResult> PythonAsync(Sandbox sandbox, string script, double seconds = 30)
     {
         string name = "t" + Guid.NewGuid().ToString("N")[..8] + ".py";
-        await sandbox.WriteFileAsync(name, script);
+        await sandbox.WriteFileAsync(name, Probe.Python + script);
         return await RunAsync(sandbox, "python3 " + name, seconds);
+    }
+
+    /// <summary>Runs one attack command and returns its classified outcome (the errno its stderr names).</summary>
+    protected async Task<ProbeOutcome> AttackAsync(Sandbox sandbox, string command, double seconds = 30)
+    {
+        ExecResult result = await RunAsync(sandbox, command, seconds);
+        return Probe.Classify(command, result.ExitCode, result.Stdout, result.Stderr);
+    }
+
+    /// <summary>Runs a Python probe whose <c>attempt</c>/<c>syscall</c>/<c>libcall</c> lines report each attack's errno.</summary>
+    protected async Task<ProbeOutcome> PythonProbeAsync(Sandbox sandbox, string script, double seconds = 30)
+    {
+        ExecResult result = await PythonAsync(sandbox, script, seconds);
+        return Probe.Classify("python3 <" + script.Split('\n')[0] + "...>", result.ExitCode, result.Stdout, result.Stderr);
     }
 
     protected void Observe(string text)

@@ -111,8 +111,18 @@ internal sealed class SandboxEgressProxy(
             return;
         }
 
-        using Socket upstream = await dialer.ConnectAsync(name, port, cancellationToken).ConfigureAwait(false);
-        await Splice.RunAsync(client, upstream, prefix, cancellationToken).ConfigureAwait(false);
+        Socket upstream;
+        try
+        {
+            upstream = await dialer.ConnectAsync(name, port, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EgressDeniedException denied)
+        {
+            // Nothing was relayed yet, so plain HTTP can still be told why (TLS and raw TCP get the reset).
+            await DenyAsync(client, kind, 403, denied.Message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        using (upstream) await Splice.RunAsync(client, upstream, prefix, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RelayInspectedHttpAsync(Socket client, byte[] prefix, string name, int port, IReadOnlyList<HttpRule> rules, CancellationToken cancellationToken)

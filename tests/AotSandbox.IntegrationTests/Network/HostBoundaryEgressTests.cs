@@ -25,6 +25,22 @@ public sealed class HostBoundaryEgressTests : IAsyncLifetime
             o.EgressResolve.Add(EgressResolveOverride.Parse("api.x.test=198.51.100.10:80"));
             o.EgressResolve.Add(EgressResolveOverride.Parse("www.x.test=198.51.100.10:80"));
         });
+        try
+        {
+            await AddHostServiceAndUpstreamsAsync();
+        }
+        catch
+        {
+            // Namespaces must not outlive a failed set-up, whether or not xunit then calls DisposeAsync.
+            NetworkLab lab = _lab;
+            _lab = null!;
+            await lab.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task AddHostServiceAndUpstreamsAsync()
+    {
         // A public-looking (TEST-NET-3) address on the uplink interface of the namespace the proxy dials from — i.e.
         // one of "the host's" own interface addresses — and a host service listening on 0.0.0.0 there. (A dummy
         // interface would do as well, but this kernel has no dummy driver.)
@@ -34,7 +50,10 @@ public sealed class HostBoundaryEgressTests : IAsyncLifetime
         _xcom = await _lab.ListenAsync(IPEndPoint.Parse("198.51.100.10:80"));
     }
 
-    public async Task DisposeAsync() => await _lab.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        if (_lab is not null) await _lab.DisposeAsync();
+    }
 
     [Fact]
     public async Task Item9_AllowedNameResolvingToAHostInterfaceAddress_IsRefused()

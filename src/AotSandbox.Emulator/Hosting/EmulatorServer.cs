@@ -32,6 +32,9 @@ public sealed class EmulatorServer : IAsyncDisposable
     private WebApplication? _app;
     private ISandboxRuntime? _runtime;
     private SandboxNetworkService? _network;
+
+    /// <summary>The networking layer (null before start and for runtimes without network namespaces); for tests.</summary>
+    internal SandboxNetworkService? Network => _network;
     private int _disposed;
     private SandboxManager? _manager;
     private Task? _sweeper;

@@ -36,6 +36,27 @@ internal sealed class SandboxNetworkOptions
 
     /// <summary>Deadline for connecting to an upstream and for the first bytes/handshakes.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Distinct names one sandbox's resolver keeps synthetic addresses for (least recently used forgotten first).</summary>
+    public int MaxDnsNamesPerSandbox { get; set; } = 2048;
+
+    /// <summary>Concurrent inspected-TLS handshakes (leaf minting included) per sandbox; more wait up to <see cref="HandshakeTimeout"/>.</summary>
+    public int MaxTlsHandshakesPerSandbox { get; set; } = 8;
+
+    /// <summary>Preview connections held at once, all clients and states; one more is answered 503.</summary>
+    public int PreviewMaxConnections { get; set; } = 512;
+
+    /// <summary>Preview connections held at once from one client address; one more is answered 429.</summary>
+    public int PreviewMaxConnectionsPerClient { get; set; } = 128;
+
+    /// <summary>Preview connections routed into one sandbox at once (all its ports); one more is answered 429.</summary>
+    public int PreviewMaxConnectionsPerSandbox { get; set; } = 128;
+
+    /// <summary>Deadline for a preview connection's request line and headers (routing needs Host); then 408.</summary>
+    public TimeSpan PreviewRequestHeadTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>A relayed preview connection with no byte in either direction for this long is closed.</summary>
+    public TimeSpan PreviewIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>One <c>EgressResolve NAME=IP:PORT</c> entry (name canonical).</summary>

@@ -83,7 +83,7 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
         _previewListener = new Socket(_options.PreviewListen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         _previewListener.Bind(_options.PreviewListen);
         _previewListener.Listen(512);
-        _preview = new PreviewProxy(_previewListener, _sockets);
+        _preview = new PreviewProxy(_previewListener, _sockets, _options);
         _previewLoop = _preview.RunAsync(_stopping.Token);
         return Task.CompletedTask;
     }
@@ -104,7 +104,7 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
 
         await NetnsFirewall.ApplyAsync(netnsPath, cancellationToken).ConfigureAwait(false);
         var tokens = new List<string>();
-        var sandbox = new AttachedSandbox(sandboxId, NetnsSocketFactory.OpenNamespace(netnsPath), policy);
+        var sandbox = new AttachedSandbox(sandboxId, NetnsSocketFactory.OpenNamespace(netnsPath), policy, _options);
         try
         {
             Socket proxyListener = await sandbox.OwnAsync(_sockets.CreateAsync(sandbox.Netns, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)).ConfigureAwait(false);
@@ -116,7 +116,7 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
             dnsTcp.Bind(new IPEndPoint(IPAddress.Loopback, 53));
             dnsTcp.Listen(64);
 
-            var proxy = new SandboxEgressProxy(proxyListener, () => sandbox.Policy, sandbox.Addresses, _dialer, _ca, _verifier, _options);
+            var proxy = new SandboxEgressProxy(proxyListener, () => sandbox.Policy, sandbox.Addresses, _dialer, _ca, _verifier, _options, sandbox.TlsHandshakes);
             var dns = new SandboxDnsServer(dnsUdp, dnsTcp, () => sandbox.Policy, sandbox.Addresses);
             sandbox.Loops = Task.WhenAll(proxy.RunAsync(sandbox.Stopping.Token), dns.RunAsync(sandbox.Stopping.Token));
 
@@ -140,6 +140,9 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>How many names the sandbox's resolver currently holds synthetic addresses for (tests, diagnostics).</summary>
+    public int DnsNameCount(string sandboxId) => _sandboxes.TryGetValue(sandboxId, out AttachedSandbox? s) ? s.Addresses.Count : 0;
 
     /// <summary>Replaces a sandbox's policy; new connections and DNS answers use it at once.</summary>
     public void UpdatePolicy(string sandboxId, EgressPolicy policy)
@@ -172,7 +175,7 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
     private void WriteReadable(string name, string content) =>
         TrustedStatePath.ReplaceFile(_options.StateDirectory, name, System.Text.Encoding.UTF8.GetBytes(content), TrustedStatePath.ReadableFileMode);
 
-    private sealed class AttachedSandbox(string id, SafeFileHandle netns, EgressPolicy policy) : IAsyncDisposable
+    private sealed class AttachedSandbox(string id, SafeFileHandle netns, EgressPolicy policy, SandboxNetworkOptions options) : IAsyncDisposable
     {
         private readonly List<Socket> _owned = [];
 
@@ -182,7 +185,9 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
 
         public volatile EgressPolicy Policy = policy;
 
-        public FakeAddressMap Addresses { get; } = new();
+        public FakeAddressMap Addresses { get; } = new(options.MaxDnsNamesPerSandbox);
+
+        public SemaphoreSlim TlsHandshakes { get; } = new(options.MaxTlsHandshakesPerSandbox, options.MaxTlsHandshakesPerSandbox);
 
         public CancellationTokenSource Stopping { get; } = new();
 
@@ -203,6 +208,7 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
             catch (Exception ex) when (ex is OperationCanceledException or TimeoutException) { }
             Netns.Dispose();
             Stopping.Dispose();
+            TlsHandshakes.Dispose();
         }
     }
 }

@@ -10,8 +10,9 @@ namespace AotSandbox.IntegrationTests.Network;
 /// <summary>
 /// A self-contained test topology (battery §6): a "sandbox" netns set up by the real SandboxNetworkService, and a
 /// "lab internet" netns holding documentation-range addresses (198.51.100.0/24, 203.0.113.0/24, 192.0.2.0/24,
-/// 2001:db8::/32) on its loopback device with recording sinks. The lab netns is connected to nothing, and the proxy
-/// dials its upstreams from inside it, so even a regression cannot emit traffic off this machine.
+/// 2001:db8::/32) on its loopback device with recording sinks, and a "dial" netns the proxy dials its upstreams from,
+/// joined to the lab netns by one veth pair and to nothing else, so even a regression cannot emit traffic off this
+/// machine.
 /// Everything is deleted on dispose, also after a failed test.
 /// </summary>
 internal sealed class NetworkLab : IAsyncDisposable
@@ -30,6 +31,17 @@ internal sealed class NetworkLab : IAsyncDisposable
     public string LabNetns => "aotsbtest-inet-" + _suffix;
 
     public string LabNetnsPath => "/run/netns/" + LabNetns;
+
+    /// <summary>
+    /// Where the proxy dials from: a netns joined to the lab netns by a veth pair only. The proxy refuses addresses
+    /// local to the netns it dials from (issue 12 item 9), so the lab's servers must live one hop away, as on a host.
+    /// </summary>
+    public string DialNetns => "aotsbtest-dial-" + _suffix;
+
+    public string DialNetnsPath => "/run/netns/" + DialNetns;
+
+    /// <summary>The dial netns's end of the veth pair (its "uplink" interface).</summary>
+    public string DialLink => "vd-" + _suffix;
 
     public SandboxNetworkService Service { get; private set; } = null!;
 
@@ -53,7 +65,7 @@ internal sealed class NetworkLab : IAsyncDisposable
             {
                 StateDirectory = Path.Combine(state, "service"),
                 EgressSystemDns = false,
-                EgressUpstreamNetns = lab.LabNetnsPath,
+                EgressUpstreamNetns = lab.DialNetnsPath,
             };
             options.EgressTrustCaFiles.Add(trust);
             configure?.Invoke(options);
@@ -84,9 +96,9 @@ internal sealed class NetworkLab : IAsyncDisposable
     }
 
     /// <summary>A recording TCP sink (optionally an HTTP server, optionally TLS) inside the lab netns.</summary>
-    public async Task<RecordingServer> ListenAsync(IPEndPoint endpoint, bool http = true, X509Certificate2? tls = null)
+    public async Task<RecordingServer> ListenAsync(IPEndPoint endpoint, bool http = true, X509Certificate2? tls = null, string? netnsPath = null)
     {
-        Socket socket = await Sockets.CreateAsync(NetnsSocketFactory.OpenNamespace(LabNetnsPath), endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket socket = await Sockets.CreateAsync(NetnsSocketFactory.OpenNamespace(netnsPath ?? LabNetnsPath), endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(endpoint);
         socket.Listen(64);
         var server = new RecordingServer(socket, http, tls);
@@ -126,6 +138,14 @@ internal sealed class NetworkLab : IAsyncDisposable
         _namespaces.Add(LabNetns);
         string adds = string.Join(" && ", LabAddresses.Select(a => $"ip addr add {a} dev lo"));
         await Sh($"ip netns exec {LabNetns} sh -c 'set -e; ip link set lo up; {adds}; ip -6 addr add 2001:db8::20/128 dev lo'");
+        await Sh($"ip netns add {DialNetns}");
+        _namespaces.Add(DialNetns);
+        // Created directly inside the two namespaces: the pair never appears in the host's namespace. 10.255.255.0/30
+        // is private, so even this link's own addresses are refused as upstreams.
+        await Sh($"ip link add vd-{_suffix} netns {DialNetns} type veth peer name vl-{_suffix} netns {LabNetns}");
+        await Sh($"ip netns exec {LabNetns} sh -c 'set -e; ip addr add 10.255.255.2/30 dev vl-{_suffix}; ip link set vl-{_suffix} up'");
+        await Sh($"ip netns exec {DialNetns} sh -c 'set -e; ip link set lo up; ip addr add 10.255.255.1/30 dev vd-{_suffix}; " +
+            $"ip link set vd-{_suffix} up; ip route add default via 10.255.255.2'");
     }
 
     public static void Chmod(string path, UnixFileMode mode)

@@ -130,13 +130,24 @@ public sealed class PreviewTests : IAsyncLifetime
     public async Task I5_LoopbackBoundServiceIsExposed_AndUpgradeStreams()
     {
         // Documented: a declared port is reached at the sandbox's 127.0.0.1, so loopback-bound servers are exposed.
-        using var client = new TcpClient();
-        await client.ConnectAsync(_lab.Service.PreviewEndpoint);
-        NetworkStream s = client.GetStream();
-        await s.WriteAsync(Encoding.ASCII.GetBytes($"GET /ws HTTP/1.1\r\nHost: {HostOf(_a, 9000)}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"));
+        // InitializeAsync waits for the 8080 servers only: under load the 9000 one may still be starting (502).
+        TcpClient client = null!;
+        NetworkStream s = null!;
         var buffer = new byte[4096];
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        int n = await s.ReadAsync(buffer, cts.Token);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        int n = 0;
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            client?.Dispose();
+            client = new TcpClient();
+            await client.ConnectAsync(_lab.Service.PreviewEndpoint);
+            s = client.GetStream();
+            await s.WriteAsync(Encoding.ASCII.GetBytes($"GET /ws HTTP/1.1\r\nHost: {HostOf(_a, 9000)}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"));
+            n = await s.ReadAsync(buffer, cts.Token);
+            if (!Encoding.ASCII.GetString(buffer, 0, n).StartsWith("HTTP/1.1 502", StringComparison.Ordinal)) break;
+            await Task.Delay(100);
+        }
+        using TcpClient owned = client;
         Assert.StartsWith("HTTP/1.1 101", Encoding.ASCII.GetString(buffer, 0, n), StringComparison.Ordinal);
         for (int i = 0; i < 3; i++)
         {

@@ -19,8 +19,7 @@ internal static class SandboxResolver
         if (name is null || HostName.IsIPLiteral(name) || !policy.AllowsName(name))
             return DnsMessage.WriteResponse(query, q, DnsMessage.NxDomain, default, 0);
         if (q.Type != DnsMessage.TypeA) return DnsMessage.WriteResponse(query, q, DnsMessage.NoError, default, 0);
-        byte[]? address = addresses.AddressFor(name);
-        if (address is null) return DnsMessage.WriteResponse(query, q, 2 /* SERVFAIL: table full */, default, 0);
+        byte[] address = addresses.AddressFor(name);
         return DnsMessage.WriteResponse(query, q, DnsMessage.NoError, address, Ttl);
     }
 }

@@ -10,6 +10,27 @@ namespace AotSandbox.Emulator.Network;
 /// </summary>
 internal static class AddressGuard
 {
+    /// <summary>
+    /// True when <paramref name="address"/> belongs to the network namespace <paramref name="unboundSocket"/> was
+    /// created in (the host, in production): any address on any of its interfaces, including public ones a fixed list
+    /// cannot know, and their broadcast addresses. Asked of the kernel itself: bind(2) to a non-local address fails
+    /// with EADDRNOTAVAIL, so there is no interface list to go stale. The socket must be fresh; after a failed probe it
+    /// is still unbound and usable for connect(); after a successful one the caller refuses and disposes it.
+    /// (With the <c>ip_nonlocal_bind</c> sysctl on, every bind succeeds: every upstream is refused, i.e. fail closed.)
+    /// </summary>
+    public static bool IsLocalTo(Socket unboundSocket, IPAddress address)
+    {
+        try
+        {
+            unboundSocket.Bind(new IPEndPoint(address, 0));
+            return true;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressNotAvailable)
+        {
+            return false;
+        }
+    }
+
     /// <summary>True when dialling <paramref name="address"/> could reach something internal.</summary>
     public static bool IsInternal(IPAddress address)
     {

@@ -8,6 +8,8 @@ namespace AotSandbox.Emulator.Network;
 /// The egress proxy of one sandbox: accepts on the listener created inside the sandbox's namespace (the nft redirect
 /// target), learns where the connection was headed (SO_ORIGINAL_DST), sniffs TLS SNI or the HTTP Host, decides by
 /// policy, and relays at L4, or at L7 with every request checked (TLS terminated with the emulator CA).
+/// Inspected TLS costs host CPU (handshake, and a P-256 leaf minted per new name): <paramref name="handshakes"/>
+/// bounds how many run at once for this sandbox, so one sandbox cycling through wildcard names cannot take every core.
 /// </summary>
 internal sealed class SandboxEgressProxy(
     Socket listener,
@@ -16,7 +18,8 @@ internal sealed class SandboxEgressProxy(
     UpstreamDialer dialer,
     EmulatorCertificateAuthority ca,
     UpstreamCertificateVerifier verifier,
-    SandboxNetworkOptions options)
+    SandboxNetworkOptions options,
+    SemaphoreSlim handshakes)
 {
     private const int SolIp = 0;
     private const int SoOriginalDst = 80;
@@ -111,8 +114,18 @@ internal sealed class SandboxEgressProxy(
             return;
         }
 
-        using Socket upstream = await dialer.ConnectAsync(name, port, cancellationToken).ConfigureAwait(false);
-        await Splice.RunAsync(client, upstream, prefix, cancellationToken).ConfigureAwait(false);
+        Socket upstream;
+        try
+        {
+            upstream = await dialer.ConnectAsync(name, port, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EgressDeniedException denied)
+        {
+            // Nothing was relayed yet, so plain HTTP can still be told why (TLS and raw TCP get the reset).
+            await DenyAsync(client, kind, 403, denied.Message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        using (upstream) await Splice.RunAsync(client, upstream, prefix, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RelayInspectedHttpAsync(Socket client, byte[] prefix, string name, int port, IReadOnlyList<HttpRule> rules, CancellationToken cancellationToken)
@@ -133,11 +146,19 @@ internal sealed class SandboxEgressProxy(
         using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             handshake.CancelAfter(options.HandshakeTimeout);
-            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            await handshakes.WaitAsync(handshake.Token).ConfigureAwait(false);
+            try
             {
-                ServerCertificateContext = ca.ContextFor(name),
-                ApplicationProtocols = [SslApplicationProtocol.Http11],
-            }, handshake.Token).ConfigureAwait(false);
+                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = ca.ContextFor(name),
+                    ApplicationProtocols = [SslApplicationProtocol.Http11],
+                }, handshake.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                handshakes.Release();
+            }
         }
         await HttpInspectingRelay.RunAsync(new BufferedConnection(ssl), async () =>
         {

@@ -6,7 +6,8 @@ namespace AotSandbox.Emulator.Network;
 
 /// <summary>
 /// Resolves an allowed, canonical host itself (operator overrides first, then the host's DNS) and connects. It never
-/// uses the address the sandbox dialled, and refuses internal addresses before connect() unless allowed for tests.
+/// uses the address the sandbox dialled, and refuses internal addresses, and every address of the host it dials from
+/// (public ones on its interfaces too, where services bound to 0.0.0.0 listen), before connect() unless allowed for tests.
 /// Special-use names (.test, .invalid, .localhost, .local, .example) are never sent to the host's DNS.
 /// </summary>
 internal sealed class UpstreamDialer(SandboxNetworkOptions options, NetnsSocketFactory sockets, SafeFileHandle? upstreamNetns)
@@ -22,6 +23,8 @@ internal sealed class UpstreamDialer(SandboxNetworkOptions options, NetnsSocketF
         Socket socket = await sockets.CreateAsync(upstreamNetns, target.AddressFamily, SocketType.Stream, ProtocolType.Tcp).ConfigureAwait(false);
         try
         {
+            if (!options.EgressAllowPrivateUpstreams && AddressGuard.IsLocalTo(socket, target.Address))
+                throw new EgressDeniedException($"{host} resolves to an address of this host");
             socket.NoDelay = true;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.HandshakeTimeout);

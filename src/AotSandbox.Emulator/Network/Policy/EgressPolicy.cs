@@ -3,21 +3,22 @@ namespace AotSandbox.Emulator.Network;
 /// <summary>A sandbox's egress allowlist (default deny). <see cref="AllowAll"/> is the policy string "allow-all".</summary>
 internal sealed record EgressPolicy(bool AllowAll, IReadOnlyList<EgressEntry> Entries)
 {
+    // Entries with the same host pattern and port, merged once so lookups allocate nothing (see EgressEntrySelection).
+    private readonly EgressEntry[] _effective = EgressEntrySelection.MergeSameHostAndPort(Entries);
+
     /// <summary>No egress at all (the default).</summary>
     public static EgressPolicy DenyAll { get; } = new(false, []);
 
     /// <summary>Every destination allowed at L4 (still never private/loopback upstreams, still no UDP).</summary>
     public static EgressPolicy AllowEverything { get; } = new(true, []);
 
-    /// <summary>The first entry allowing <paramref name="canonicalHost"/>:<paramref name="port"/>, or null.</summary>
-    public EgressEntry? Find(string canonicalHost, int port)
-    {
-        foreach (EgressEntry e in Entries)
-        {
-            if (e.Port == port && e.Host.Matches(canonicalHost)) return e;
-        }
-        return null;
-    }
+    /// <summary>
+    /// The entry that decides <paramref name="canonicalHost"/>:<paramref name="port"/>, or null (denied): the most
+    /// specific matching entry, not the first one, so an earlier <c>*.x.com</c> entry cannot switch off a later L7
+    /// entry for <c>api.x.com</c>. Exact host beats any wildcard, a longer wildcard suffix beats a shorter one, and
+    /// at equal specificity the entry with HTTP rules wins (its rules are the union of every such entry's rules).
+    /// </summary>
+    public EgressEntry? Find(string canonicalHost, int port) => EgressEntrySelection.MostSpecific(_effective, canonicalHost, port);
 
     /// <summary>True when some entry allows <paramref name="canonicalHost"/> on any port (what DNS answers for).</summary>
     public bool AllowsName(string canonicalHost)

@@ -91,8 +91,25 @@ internal sealed class RestEndpoints
             return;
         }
 
+        // A client that gave up meanwhile (its timeout under load, a cancelled job) never learns the id or the token:
+        // nobody could use or destroy this sandbox, so it is ended here rather than left holding a slot until idleTimeout.
+        const string Abandoned = "the create request was abandoned by the client before it was answered";
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            await _manager.EndAsync(ok.Sandbox, SandboxStatus.Destroyed, Abandoned).ConfigureAwait(false);
+            return;
+        }
+
         SandboxView view = _renderer.Render(ok.Sandbox.Description, Origin(context), SandboxStatus.Ready, ok.Token, null);
-        await WriteJsonAsync(context, StatusCodes.Status200OK, view, EmulatorJsonContext.Default.SandboxView).ConfigureAwait(false);
+        try
+        {
+            await WriteJsonAsync(context, StatusCodes.Status200OK, view, EmulatorJsonContext.Default.SandboxView).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            await _manager.EndAsync(ok.Sandbox, SandboxStatus.Destroyed, Abandoned).ConfigureAwait(false);
+            throw;
+        }
     }
 
     private async Task GetAsync(HttpContext context)

@@ -66,6 +66,14 @@ public sealed class SoakFixture : IAsyncLifetime
         await Other.DisposeAsync();
     }
 
+    /// <summary>Connection options (attach) for one of the two emulators.</summary>
+    internal SandboxConnectionOptions Connection(EmulatorServer server) => new()
+    {
+        ApiHost = server.ApiHost,
+        Namespace = server.Namespace,
+        ApiKey = server.ApiKey,
+    };
+
     /// <summary>Create options for one of the two emulators.</summary>
     internal static SandboxCreateOptions Create(EmulatorServer server, string name) => new()
     {

@@ -82,7 +82,7 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
                 for (int i = 0; i < 10; i++)
                 {
                     string expected = $"{worker}-{i}\n" + new string('x', 2000);
-                    await steps.RunAsync($"exec {i}", () => TimedExecAsync(sb, $"echo {worker}-{i}; head -c 2000 /dev/zero | tr '\\0' x", expected));
+                    await steps.RunAsync($"exec {i}", () => TimedExecAsync(sb, $"echo {worker}-{i}; head -c 2000 /dev/zero | tr '\\0' x", expected, SoakFixture.MainRange.CgroupParent));
                 }
 
                 byte[] payload = Encoding.UTF8.GetBytes("soak " + worker + " " + iteration);
@@ -109,9 +109,11 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
         }
     }
 
-    private async Task<bool> TimedExecAsync(Sandbox sb, string command, string expected)
+    private async Task<bool> TimedExecAsync(Sandbox sb, string command, string expected, string cgroupParent)
     {
         bool inBurst = Volatile.Read(ref _burstsRunning) > 0;
+        string cpuStat = $"/sys/fs/cgroup/cpu/{cgroupParent}/{sb.Id}/cpu.stat";
+        long throttledBefore = ThrottledNanoseconds(cpuStat);
         var watch = Stopwatch.StartNew();
         double firstOutput = -1;
         ExecResult r = await sb.Exec(command, new ExecOptions
@@ -124,12 +126,34 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
             },
         });
         double total = watch.Elapsed.TotalMilliseconds;
+        double throttledMs = (ThrottledNanoseconds(cpuStat) - throttledBefore) / 1e6;
         lock (_latencies)
-            _latencies.Add(new Latency(total, firstOutput, inBurst || Volatile.Read(ref _burstsRunning) > 0, _clock.Elapsed.TotalSeconds));
+            _latencies.Add(new Latency(total, firstOutput, inBurst || Volatile.Read(ref _burstsRunning) > 0, _clock.Elapsed.TotalSeconds, throttledMs));
         Interlocked.Increment(ref _execs);
         if (r.ExitCode != 0 || r.Stdout != expected)
             throw new InvalidOperationException($"wrong result: exit {r.ExitCode}, {r.Stdout.Length} chars, stderr '{r.Stderr}'");
         return true;
+    }
+
+    /// <summary>
+    /// How long the sandbox's cgroup was held back by its CPU quota (cgroup v1 cpu.stat throttled_time, ns): the part
+    /// of an exec's latency its own 0.5-CPU limit explains, as opposed to waiting for a CPU the host did not have.
+    /// </summary>
+    private static long ThrottledNanoseconds(string cpuStat)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines(cpuStat))
+            {
+                if (line.StartsWith("throttled_time ", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan("throttled_time ".Length), CultureInfo.InvariantCulture);
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return 0;
     }
 
     private async Task DestroyQuietlyAsync(Sandbox? sb, bool destroyed, StepClock steps)
@@ -200,6 +224,7 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
     /// </summary>
     private async Task BurstOneAsync(EmulatorServer server, string who, bool expectCapacity)
     {
+        string cgroupParent = expectCapacity ? SoakFixture.MainRange.CgroupParent : SoakFixture.OtherRange.CgroupParent;
         var steps = new StepClock(this, who);
         Sandbox? sb = null;
         bool destroyed = false;
@@ -228,7 +253,7 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
             for (int i = 0; i < 2; i++)
             {
                 string expected = $"b{i}\n" + new string('x', 2000);
-                await steps.RunAsync($"exec {i}", () => TimedExecAsync(sb, $"echo b{i}; head -c 2000 /dev/zero | tr '\\0' x", expected));
+                await steps.RunAsync($"exec {i}", () => TimedExecAsync(sb, $"echo b{i}; head -c 2000 /dev/zero | tr '\\0' x", expected, cgroupParent));
             }
 
             await steps.RunAsync("destroy", () => sb.DestroyAsync());
@@ -258,10 +283,13 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
         GC.WaitForPendingFinalizers();
         using var self = Process.GetCurrentProcess();
         string load = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        string pressure = File.Exists("/proc/pressure/cpu")
+            ? File.ReadLines("/proc/pressure/cpu").First().Split(' ')[1].Replace("avg10=", "", StringComparison.Ordinal)
+            : "n/a";
         lock (_samples)
         {
             _samples.Add(new Sample(_clock.Elapsed.TotalMinutes, GC.GetTotalMemory(false) >> 20, self.WorkingSet64 >> 20,
-                ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount, load));
+                ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount, load, pressure));
         }
     }
 
@@ -313,14 +341,29 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
             text.AppendLine("exec latency ms (during bursts):  " + Percentiles(loaded));
             text.AppendLine("time to first output ms (all):    " + Percentiles(firstOut));
             var slow = _latencies.OrderByDescending(l => l.TotalMs).Take(10).ToList();
-            text.AppendLine("slowest execs (ms total / first output / in burst / at s): " + string.Join(" ", slow.Select(l => $"({l.TotalMs:F0}/{l.FirstOutputMs:F0}/{(l.InBurst ? "burst" : "quiet")}/{l.AtSecond:F0})")));
+            text.AppendLine("slowest execs (ms total / first output / CPU-quota throttled / in burst / at s): " + string.Join(" ", slow.Select(l => $"({l.TotalMs:F0}/{l.FirstOutputMs:F0}/{l.ThrottledMs:F0}/{(l.InBurst ? "burst" : "quiet")}/{l.AtSecond:F0})")));
+            if (all.Count > 0)
+            {
+                // The p99 explained: of the execs at or above it, how many ran during a burst, and how much of their time
+                // their own cgroup's CPU quota held them back (the rest is waiting for a host CPU, or the path itself).
+                double p99 = At(all, 0.99);
+                var tail = _latencies.Where(l => l.TotalMs >= p99).ToList();
+                var body = _latencies.Where(l => l.TotalMs < At(all, 0.5)).ToList();
+                text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"p99 tail (>= {p99:F0} ms): {tail.Count} execs, {tail.Count(l => l.InBurst)} during bursts, {tail.Count(l => l.ThrottledMs > 0)} throttled by their CPU quota, mean throttled {tail.Average(l => l.ThrottledMs):F0} ms of mean {tail.Average(l => l.TotalMs):F0} ms; first output after mean {tail.Average(l => Math.Max(0, l.FirstOutputMs)):F0} ms"));
+                if (body.Count > 0)
+                {
+                    text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                        $"below p50: {body.Count} execs, {body.Count(l => l.ThrottledMs > 0)} throttled, mean throttled {body.Average(l => l.ThrottledMs):F1} ms of mean {body.Average(l => l.TotalMs):F1} ms"));
+                }
+            }
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"GC pause total during the run: {(GC.GetTotalPauseDuration() - _gcPauseAtStart).TotalMilliseconds:F0} ms (includes the sampler's forced full GCs)");
         lock (_samples)
         {
-            text.AppendLine("samples (minute, managed heap MiB after full GC, RSS MiB, pool threads, pool queue, loadavg 1m):");
-            text.AppendLine("  " + string.Join(" ", _samples.Select(s => $"({s.Minute:F1},{s.HeapMb},{s.RssMb},{s.PoolThreads},{s.PoolQueue},{s.Load})")));
+            text.AppendLine("samples (minute, managed heap MiB after full GC, RSS MiB, pool threads, pool queue, loadavg 1m, host CPU pressure 'some' avg10 %):");
+            text.AppendLine("  " + string.Join(" ", _samples.Select(s => $"({s.Minute:F1},{s.HeapMb},{s.RssMb},{s.PoolThreads},{s.PoolQueue},{s.Load},{s.CpuPressure})")));
         }
 
         if (_refusals.Count > 0)
@@ -334,9 +377,9 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
 
     private static double At(List<double> sorted, double p) => sorted[(int)Math.Min(sorted.Count - 1, p * sorted.Count)];
 
-    internal readonly record struct Sample(double Minute, long HeapMb, long RssMb, int PoolThreads, long PoolQueue, string Load);
+    internal readonly record struct Sample(double Minute, long HeapMb, long RssMb, int PoolThreads, long PoolQueue, string Load, string CpuPressure);
 
-    private readonly record struct Latency(double TotalMs, double FirstOutputMs, bool InBurst, double AtSecond);
+    private readonly record struct Latency(double TotalMs, double FirstOutputMs, bool InBurst, double AtSecond, double ThrottledMs);
 
     /// <summary>Times each step of one iteration and records a failure with its step, its duration and when it happened.</summary>
     private sealed class StepClock(SoakRun run, string who)

@@ -51,8 +51,11 @@ public sealed class SoakTests(SoakFixture fixture)
         Assert.True(run.Leftovers.Count == 0, report);
         if (memoryChecks)
         {
-            // Flat after warm-up: compare the end with the first sample at or after one minute.
-            SoakRun.Sample warm = run.Samples.First(s => s.Minute >= 1);
+            // Flat after warm-up, which includes the first burst (at 1 min): each sandbox's agent channel rents a 4 MiB
+            // read buffer from the shared ArrayPool, and the pool keeps up to its per-core limit of them after a burst of
+            // 50 (about 150 MiB of mostly untouched, so not resident, arrays that a forced GC still counts as heap).
+            // Later bursts reuse them: compare the end with the first sample at or after two minutes.
+            SoakRun.Sample warm = run.Samples.First(s => s.Minute >= 2);
             Assert.True(run.Samples[^1].HeapMb <= warm.HeapMb + 32, report);
             Assert.True(run.Samples[^1].RssMb <= warm.RssMb + 150, report);
         }

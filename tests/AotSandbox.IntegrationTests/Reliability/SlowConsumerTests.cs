@@ -66,7 +66,9 @@ public sealed class SlowConsumerTests(SoakFixture fixture)
             Assert.True(rssGrowth <= 16 * 1024, $"RSS grew by {rssGrowth} KiB while streaming:\n" + report);
 
             Assert.True(otherLatencies.Count >= 3, report);
-            Assert.True(otherLatencies.Max() < 5000, "the second connection stalled with the slow stream:\n" + report);
+            // Not stalled behind the stream (which would take up to the 20 s stall limit); 10 s leaves room for a loaded host
+            // (3.4 s was seen at load average ~40).
+            Assert.True(otherLatencies.Max() < 10000, "the second connection stalled with the slow stream:\n" + report);
         }
         finally
         {

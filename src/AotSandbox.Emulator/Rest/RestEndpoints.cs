@@ -103,16 +103,26 @@ internal sealed class RestEndpoints
             return;
         }
 
+        // A client that gave up meanwhile (its timeout under load, a cancelled job) never learns the id or the token:
+        // nobody could use or destroy this sandbox, so it is ended here rather than left holding a slot until idleTimeout.
+        const string Abandoned = "the create request was abandoned by the client before it was answered";
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            await _manager.EndAsync(ok.Sandbox, SandboxStatus.Destroyed, Abandoned).ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             SandboxView view = _renderer.Render(ok.Sandbox.Description, origin, SandboxStatus.Ready, ok.Token, null);
             await WriteJsonAsync(context, StatusCodes.Status200OK, view, EmulatorJsonContext.Default.SandboxView).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
-            // The client never got the token (render failed, or it hung up): nobody can use or destroy this sandbox,
-            // so it must not hold a slot until its idle timeout.
-            await _manager.EndAsync(ok.Sandbox, SandboxStatus.Failed, "the create response could not be delivered").ConfigureAwait(false);
+            // The client never got the token (it hung up, or the answer could not be rendered): the same reasoning.
+            bool abandoned = e is OperationCanceledException or IOException;
+            await _manager.EndAsync(ok.Sandbox, abandoned ? SandboxStatus.Destroyed : SandboxStatus.Failed,
+                abandoned ? Abandoned : "the create response could not be delivered").ConfigureAwait(false);
             throw;
         }
     }

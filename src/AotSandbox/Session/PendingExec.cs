@@ -51,6 +51,9 @@ internal sealed class PendingExec
     /// <summary>Every command: how it ended (shared by all handles of the command on this connection).</summary>
     public TaskCompletionSource<CommandExit> Exit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The bounded buffer of an <see cref="ExecStream"/> reading this command, if any (see <see cref="ExecStreamBuffer"/>).</summary>
+    public ExecStreamBuffer? Stream { get; init; }
+
     /// <summary>Set once the detached ack (or <c>exec.info</c>) arrived.</summary>
     public bool Acked { get; set; }
 
@@ -92,6 +95,7 @@ internal sealed class PendingExec
             }
         }
 
+        Stream?.Write(stream, utf8);
         if (Capture && !utf8.IsEmpty)
         {
             ArrayBufferWriter<byte> target = stream == OutputStream.Stderr ? (_stderr ??= new()) : (_stdout ??= new());

@@ -69,6 +69,11 @@ internal sealed partial class SandboxSession
         {
             case FrameType.ExecOutput:
                 DeliverOutput(exec, ref frame);
+                if (exec.Stream?.TakePause() is { } pause)
+                {
+                    _pause = pause; // the receive loop awaits it before its next read (back-pressure to the socket)
+                }
+
                 break;
 
             case FrameType.ExecDetached:

@@ -30,6 +30,9 @@ internal sealed partial class SandboxSession
     private byte[] _unescapeBuffer = [];
     private byte[] _contiguousBuffer = [];
 
+    // Receive-loop only: set by a full ExecStream buffer during Dispatch; awaited before the next receive.
+    private Task? _pause;
+
     private Task _receiveLoop = Task.CompletedTask;
     private volatile bool _ended;
     private bool _settled; // under _gate
@@ -214,6 +217,15 @@ internal sealed partial class SandboxSession
                 finally
                 {
                     _transport.ReleaseMessage();
+                }
+
+                if (_pause is { } pause)
+                {
+                    // A slow ExecStream consumer: stop reading until it has room. Not reading is the back-pressure
+                    // (TCP window, then the server's queue, then the command); every operation of this connection waits
+                    // meanwhile, which ExecStreamBuffer bounds in time. The pause task never faults.
+                    _pause = null;
+                    await pause.ConfigureAwait(false);
                 }
             }
         }

@@ -30,7 +30,10 @@ internal sealed class FakeHostProcessRuntime : ISandboxRuntime
 
     public Task SweepLeftoversAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task<ISandboxInstance> StartAsync(SandboxSpec spec, CancellationToken cancellationToken)
+    /// <summary>How long a start takes; it does not observe cancellation (like a start step that cannot be interrupted).</summary>
+    public TimeSpan StartDelay { get; set; }
+
+    public async Task<ISandboxInstance> StartAsync(SandboxSpec spec, CancellationToken cancellationToken)
     {
         var instance = new FakeSandboxInstance(spec);
         lock (_instances)
@@ -38,7 +41,12 @@ internal sealed class FakeHostProcessRuntime : ISandboxRuntime
             _instances.Add(instance);
         }
 
-        return Task.FromResult<ISandboxInstance>(instance);
+        if (StartDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(StartDelay, CancellationToken.None);
+        }
+
+        return instance;
     }
 
     public async ValueTask DisposeAsync()

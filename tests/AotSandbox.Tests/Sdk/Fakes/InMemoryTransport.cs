@@ -42,6 +42,18 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
 
     public bool Disposed { get; private set; }
 
+    /// <summary>Messages enqueued that the receive loop has not read yet.</summary>
+    public int InboundCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _inbound.Count;
+            }
+        }
+    }
+
     public void Enqueue(string json) => Enqueue(Encoding.UTF8.GetBytes(json));
 
     /// <summary>The kind messages enqueued from now on carry (Text unless a test plays a server sending Binary).</summary>

@@ -290,7 +290,7 @@ public sealed partial class Sandbox : IAsyncDisposable
 
     /// <summary>
     /// <c>ws(s)://{host[:port]}/api/v1/namespaces/{ns}/sandboxes/{id}/exec</c>: ws for an http host, wss otherwise; any
-    /// path or query of the API host is dropped (PROTOCOL.md §3.1).
+    /// path or query of the API host is dropped (docs/PROTOCOL.md §3.1).
     /// </summary>
     internal static string FallbackWebSocketEndpoint(string apiHost, string @namespace, string sandboxId)
     {

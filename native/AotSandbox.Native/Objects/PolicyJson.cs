@@ -4,7 +4,7 @@ using AotSandbox.Native.Interop;
 namespace AotSandbox.Native.Objects;
 
 /// <summary>
-/// Parses the wire shape of a sandbox policy (PROTOCOL.md §2.4): <c>{"network":{"egress":"allow-all" | [rule...]}}</c>,
+/// Parses the wire shape of a sandbox policy (docs/PROTOCOL.md §2.4): <c>{"network":{"egress":"allow-all" | [rule...]}}</c>,
 /// rule = <c>{host, port, protocol?, rules?: [{methods, pathPattern}]}</c>. C callers pass the JSON they would send.
 /// </summary>
 internal static class PolicyJson

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace AotSandbox.Cli;
 
 /// <summary>
-/// Reads a policy file in the wire shape of the seed (<c>{"network":{"egress":[{"host","port","protocol"?,"rules"?}]}}</c>,
+/// Reads a policy file in the wire shape of docs/PROTOCOL.md §2.4 (<c>{"network":{"egress":[{"host","port","protocol"?,"rules"?}]}}</c>,
 /// or <c>"egress":"allow-all"</c>) into the SDK's <see cref="SandboxPolicy"/>. Parsed with <see cref="JsonDocument"/>
 /// (no reflection), strictly: an unknown key is a typo the user should hear about, not a silently wider policy.
 /// </summary>

@@ -8,7 +8,7 @@ namespace AotSandbox.Emulator.Rest;
 /// <summary>
 /// Turns a create body into a <see cref="CreateSandboxRequest"/> or one error message that says what to change.
 /// Pure (bytes in, result out) so every rule is unit-tested. Unknown fields are ignored (clients add fields over time);
-/// <c>name: null</c> and omitted optional fields are accepted (PROTOCOL.md §5.3).
+/// <c>name: null</c> and omitted optional fields are accepted (docs/PROTOCOL.md §5 item 3).
 /// </summary>
 internal static class CreateSandboxRequestParser
 {

@@ -118,7 +118,7 @@ internal sealed class PendingExec
         Exit.TrySetException(error);
     }
 
-    /// <summary>The sandbox was destroyed: resolve, do not fail (PROTOCOL.md §3.10).</summary>
+    /// <summary>The sandbox was destroyed: resolve, do not fail (docs/PROTOCOL.md §3.10).</summary>
     public void ResolveDestroyed(Sandbox owner)
     {
         Result?.TrySetResult(new ExecResult(ExecId, Text(_stdout), Text(_stderr), exitCode: null, destroyed: true));

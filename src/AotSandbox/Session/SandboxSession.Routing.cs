@@ -3,7 +3,7 @@ using AotSandbox.Protocol;
 
 namespace AotSandbox.Session;
 
-/// <summary>Routing of server frames to pending operations (PROTOCOL.md §3.3).</summary>
+/// <summary>Routing of server frames to pending operations (docs/PROTOCOL.md §3.3).</summary>
 internal sealed partial class SandboxSession
 {
     /// <summary>

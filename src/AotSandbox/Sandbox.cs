@@ -248,12 +248,12 @@ public sealed partial class Sandbox : IAsyncDisposable
     private async Task ConnectCoreAsync(string token)
     {
         var endpoint = new Uri(WebSocketEndpoint);
-        SandboxSession session = await SandboxSession.ConnectAsync(this, endpoint, token, _options, CancellationToken.None).ConfigureAwait(false);
+        SandboxSession session = await SandboxSession.ConnectAsync(Id, OnSessionEnded, endpoint, token, _options, CancellationToken.None).ConfigureAwait(false);
         _session = session;
     }
 
     /// <summary>Called by a session when its connection ended; later calls fail with "not connected" until reconnected.</summary>
-    internal void OnSessionEnded(SandboxSession session) => Interlocked.CompareExchange(ref _session, null, session);
+    private void OnSessionEnded(SandboxSession session) => Interlocked.CompareExchange(ref _session, null, session);
 
     /// <summary>Whether the service advertised the extension (<see cref="SandboxExtensionNames"/>).</summary>
     internal bool HasExtension(string name) => _extensions.Contains(name);

@@ -73,13 +73,13 @@ internal sealed partial class SandboxSession
 
             case FrameType.ExecDetached:
                 exec.Acked = true;
-                exec.Ack?.TrySetResult(new DetachedCommand(
-                    _owner, exec, exec.Command, frame.Pid, StartedAt(frame.StartedAt), detached: true, destroyed: false));
+                exec.Ack?.TrySetResult(new CommandInfo(
+                    exec, exec.ExecId, exec.Command, frame.Pid, StartedAt(frame.StartedAt), Detached: true, Destroyed: false));
                 break;
 
             case FrameType.ExecExit:
                 Remove(exec);
-                exec.Complete(frame.ExitCode ?? -1, _owner);
+                exec.Complete(frame.ExitCode ?? -1);
                 break;
 
             case FrameType.Error:
@@ -170,8 +170,8 @@ internal sealed partial class SandboxSession
         }
 
         monitor.Command ??= command;
-        get.Completion.TrySetResult(new DetachedCommand(
-            _owner, monitor, command, frame.Pid, StartedAt(frame.StartedAt), frame.Detached ?? true, destroyed: false));
+        get.Completion.TrySetResult(new CommandInfo(
+            monitor, monitor.ExecId, command, frame.Pid, StartedAt(frame.StartedAt), frame.Detached ?? true, Destroyed: false));
     }
 
     private static SandboxClientException ErrorFrame(ref ServerFrame frame, string fallback)

@@ -19,7 +19,7 @@ namespace AotSandbox.Session;
 internal sealed partial class SandboxSession
 {
     private readonly IMessageTransport _transport;
-    private readonly Sandbox _owner;
+    private readonly Action<SandboxSession> _onEnded;
     private readonly Lock _gate = new();
     private readonly Dictionary<FrameId, PendingExec> _execs = [];
     private readonly Dictionary<FrameId, PendingFileOperation> _files = [];
@@ -36,13 +36,14 @@ internal sealed partial class SandboxSession
     private volatile bool _intentionalClose;
     private volatile bool _closedByClient;
 
-    private SandboxSession(Sandbox owner, IMessageTransport transport)
+    private SandboxSession(string sandboxId, Action<SandboxSession> onEnded, IMessageTransport transport)
     {
-        _owner = owner;
+        SandboxId = sandboxId;
+        _onEnded = onEnded;
         _transport = transport;
     }
 
-    public string SandboxId => _owner.Id;
+    public string SandboxId { get; }
 
     public bool IsOpen => !_ended;
 
@@ -51,7 +52,7 @@ internal sealed partial class SandboxSession
 
     /// <summary>Opens the transport, authenticates, and starts the receive loop.</summary>
     public static async Task<SandboxSession> ConnectAsync(
-        Sandbox owner, Uri endpoint, string token, SandboxConnectionOptions options, CancellationToken cancellationToken)
+        string sandboxId, Action<SandboxSession> onEnded, Uri endpoint, string token, SandboxConnectionOptions options, CancellationToken cancellationToken)
     {
         var transportOptions = new WebSocketClientOptions
         {
@@ -73,10 +74,10 @@ internal sealed partial class SandboxSession
         }
         catch (Exception ex) when (ex is not SandboxException)
         {
-            throw new SandboxWebSocketException($"Could not connect sandbox '{owner.Id}': {ex.Message}", ex);
+            throw new SandboxWebSocketException($"Could not connect sandbox '{sandboxId}': {ex.Message}", ex);
         }
 
-        var session = new SandboxSession(owner, transport);
+        var session = new SandboxSession(sandboxId, onEnded, transport);
         using var authDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         authDeadline.CancelAfter(options.ConnectTimeout);
         try
@@ -88,7 +89,7 @@ internal sealed partial class SandboxSession
             session._ended = true;
             await transport.DisposeAsync().ConfigureAwait(false);
             throw new SandboxWebSocketException(
-                $"Could not connect sandbox '{owner.Id}': no authentication acknowledgement within {options.ConnectTimeout.TotalSeconds:0.###} s", ex);
+                $"Could not connect sandbox '{sandboxId}': no authentication acknowledgement within {options.ConnectTimeout.TotalSeconds:0.###} s", ex);
         }
         catch
         {
@@ -276,7 +277,7 @@ internal sealed partial class SandboxSession
         {
             if (destroyed)
             {
-                exec.ResolveDestroyed(_owner);
+                exec.ResolveDestroyed();
             }
             else
             {
@@ -300,7 +301,7 @@ internal sealed partial class SandboxSession
         {
             if (destroyed)
             {
-                get.Completion.TrySetResult(new DetachedCommand(_owner, null, null, null, null, detached: true, destroyed: true, get.ExecId));
+                get.Completion.TrySetResult(new CommandInfo(null, get.ExecId, null, null, null, Detached: true, Destroyed: true));
             }
             else
             {
@@ -308,7 +309,7 @@ internal sealed partial class SandboxSession
             }
         }
 
-        _owner.OnSessionEnded(this);
+        _onEnded(this);
     }
 
     private SandboxException ConnectionError(int closeCode)

@@ -10,10 +10,12 @@ internal sealed class SandboxNetworkOptions
     public IPEndPoint PreviewListen { get; set; } = new(IPAddress.Loopback, 0);
 
     /// <summary>
-    /// Directory for the CA bundle and resolv.conf. Per process by default: each emulator run has its own CA, and two
-    /// emulators on one machine must not overwrite each other's bundle.
+    /// Directory for the CA bundle and resolv.conf. Per emulator by default: each emulator has its own CA, and two
+    /// emulators must not overwrite each other's bundle, also not two in one process (a test run starts several; with a
+    /// per-process name the last one started replaced the others' CA and their sandboxes failed TLS to inspected hosts).
+    /// The random part also keeps the name unguessable, so nobody can plant it in the temp directory beforehand.
     /// </summary>
-    public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), $"aotsandbox-network-{Environment.ProcessId}");
+    public string StateDirectory { get; set; } = Path.Combine(Path.GetTempPath(), $"aotsandbox-network-{Environment.ProcessId}-{Guid.NewGuid():N}");
 
     /// <summary><c>EgressResolve NAME=IP:PORT</c>: an allowed connection to NAME on any port is dialled to IP:PORT.</summary>
     public IList<EgressResolveOverride> EgressResolve { get; } = [];

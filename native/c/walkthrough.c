@@ -1,5 +1,5 @@
 /*
- * The seed walkthrough against a real service, in C: create, exec (captured, streamed, with stdin, interactive),
+ * The walkthrough of Adobe's Python SDK README against a real service, in C: create, exec (captured, streamed, with stdin, interactive),
  * detached + re-attach + wait + kill, files (write/read bytes/list), preview URLs, cancel and timeout, errors, destroy.
  * Credentials come from __OW_API_HOST / __OW_NAMESPACE / __OW_API_KEY. Exit code 0 and "C WALKTHROUGH OK" on success.
  * Every handle and error is freed, so valgrind --leak-check=full can hold the library to "definitely lost: 0".

@@ -216,7 +216,7 @@ AOTSB_API aotsb_status_t aotsb_create_options_add_port(aotsb_create_options_t *o
 AOTSB_API aotsb_status_t aotsb_create_options_set_env(aotsb_create_options_t *options, const char *name, size_t name_len, const char *value, size_t value_len, aotsb_error_t **out_error);
 
 /** Sets the policy from its wire JSON, e.g. {"network":{"egress":[{"host":"*.adobe.io","port":443}]}} or
- *  {"network":{"egress":"allow-all"}}. Parsed now (AOTSB_ERR_INVALID_ARGUMENT if malformed); NULL unsets. Borrows the builder; one thread at a time. */
+ *  {"network":{"egress":"allow-all"}}. Parsed now, strictly (AOTSB_ERR_INVALID_ARGUMENT naming the key if malformed, e.g. an unknown key); NULL unsets. Borrows the builder; one thread at a time. */
 AOTSB_API aotsb_status_t aotsb_create_options_set_policy_json(aotsb_create_options_t *options, const char *json, size_t json_len, aotsb_error_t **out_error);
 
 /* ---------------------------------------------------------------- sandboxes -------------------------------------- */

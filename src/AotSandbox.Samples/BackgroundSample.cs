@@ -2,7 +2,7 @@ using System.Text;
 
 namespace AotSandbox.Samples;
 
-/// <summary>Seed "Background processes": detached start, re-attach from another connection, kill, wait.</summary>
+/// <summary>Python SDK README, "Background processes": detached start, re-attach from another connection, kill, wait.</summary>
 internal static class BackgroundSample
 {
     public static async Task RunAsync()

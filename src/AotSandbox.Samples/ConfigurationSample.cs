@@ -1,6 +1,6 @@
 namespace AotSandbox.Samples;
 
-/// <summary>Seed "Configuration": explicit values override the __OW_* environment variables.</summary>
+/// <summary>Python SDK README, "Configuration": explicit values override the __OW_* environment variables.</summary>
 internal static class ConfigurationSample
 {
     public static async Task RunAsync()

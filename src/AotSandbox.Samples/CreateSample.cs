@@ -1,6 +1,6 @@
 namespace AotSandbox.Samples;
 
-/// <summary>Seed "Create a sandbox": every option.</summary>
+/// <summary>Python SDK README, "Create a sandbox": every option.</summary>
 internal static class CreateSample
 {
     public static async Task RunAsync()

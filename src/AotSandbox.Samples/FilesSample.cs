@@ -1,6 +1,6 @@
 namespace AotSandbox.Samples;
 
-/// <summary>Seed "Files": write, read (text and bytes), list, then run the script.</summary>
+/// <summary>Python SDK README, "Files": write, read (text and bytes), list, then run the script.</summary>
 internal static class FilesSample
 {
     public static async Task RunAsync()

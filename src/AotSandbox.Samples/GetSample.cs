@@ -1,6 +1,6 @@
 namespace AotSandbox.Samples;
 
-/// <summary>Seed "Get a sandbox": status without a data-plane session.</summary>
+/// <summary>Python SDK README, "Get a sandbox": status without a data-plane session.</summary>
 internal static class GetSample
 {
     public static async Task RunAsync()

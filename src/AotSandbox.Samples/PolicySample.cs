@@ -1,6 +1,6 @@
 namespace AotSandbox.Samples;
 
-/// <summary>Seed "Network policy": default-deny egress with an allowlist, optionally narrowed to methods and paths.</summary>
+/// <summary>Python SDK README, "Network policy": default-deny egress with an allowlist, optionally narrowed to methods and paths.</summary>
 internal static class PolicySample
 {
     public static async Task RunAsync()

@@ -1,6 +1,6 @@
 namespace AotSandbox.Samples;
 
-/// <summary>Seed "Ports and preview URLs": declared ports get URLs at creation; GetUrl makes no network call.</summary>
+/// <summary>Python SDK README, "Ports and preview URLs": declared ports get URLs at creation; GetUrl makes no network call.</summary>
 internal static class PreviewSample
 {
     public static async Task RunAsync()

@@ -1,6 +1,6 @@
 namespace AotSandbox.Samples;
 
-/// <summary>Seed "Quickstart": inside a Runtime action credentials come from the environment.</summary>
+/// <summary>Python SDK README, "Quickstart": inside a Runtime action credentials come from the environment.</summary>
 internal static class QuickstartSample
 {
     public static async Task RunAsync()

@@ -1,6 +1,6 @@
 namespace AotSandbox.Samples;
 
-/// <summary>Seed "Run a command": commands run in /workspace; output also streams as it arrives.</summary>
+/// <summary>Python SDK README, "Run a command": commands run in /workspace; output also streams as it arrives.</summary>
 internal static class RunCommandSample
 {
     public static async Task RunAsync()

@@ -1,6 +1,6 @@
 namespace AotSandbox.Samples;
 
-/// <summary>Seed "Standard input": stdin given at start, and streamed by exec id before the result is awaited.</summary>
+/// <summary>Python SDK README, "Standard input": stdin given at start, and streamed by exec id before the result is awaited.</summary>
 internal static class StdinSample
 {
     public static async Task RunAsync()

@@ -1,4 +1,3 @@
-using AotSandbox.Protocol;
 using AotSandbox.Session;
 
 namespace AotSandbox;
@@ -23,23 +22,9 @@ public sealed partial class Sandbox
             throw new SandboxClientException("timeout is not supported for detached commands");
         }
 
-        SandboxSession session = RequireSession();
-        FrameId key = FrameId.NewExec();
-        string execId = key.ToString();
-        var pending = new PendingExec(key, execId, command, detached: true, options?.OnOutput, capture: false);
-        session.Register(pending);
-        try
-        {
-            await SendRunAsync(session, execId, command, detached: true, options?.Stdin, options?.StdinBytes, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            session.Unregister(pending);
-            pending.Fail(ex);
-            throw;
-        }
-
-        return await pending.Ack!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        CommandInfo started = await RequireSession()
+            .StartDetachedAsync(command, options?.OnOutput, options?.Stdin, options?.StdinBytes, cancellationToken).ConfigureAwait(false);
+        return ToDetachedCommand(started);
     }
 
     /// <summary>
@@ -63,30 +48,9 @@ public sealed partial class Sandbox
     public async Task<DetachedCommand> GetCommandAsync(string execId, GetCommandOptions? options, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(execId);
-        SandboxSession session = RequireSession();
-        var get = new PendingGet(FrameId.From(execId), execId, options?.OnOutput);
-        session.Register(get);
-        try
-        {
-            FrameBuilder frame = session.RentBuilder();
-            ClientFrameWriter.WriteExecGet(frame.Writer, execId, replay: options?.Replay == true && HasExtension(SandboxExtensionNames.ExecReplay));
-            await session.SendAsync(frame, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            session.Unregister(get);
-            throw;
-        }
-
-        try
-        {
-            return await get.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!get.Completion.Task.IsCompleted)
-        {
-            session.Unregister(get);
-            throw;
-        }
+        bool replay = options?.Replay == true && HasExtension(SandboxExtensionNames.ExecReplay);
+        CommandInfo info = await RequireSession().GetCommandAsync(execId, options?.OnOutput, replay, cancellationToken).ConfigureAwait(false);
+        return ToDetachedCommand(info);
     }
 
     /// <summary>Writes text to a command's stdin (sent as-is).</summary>
@@ -98,10 +62,7 @@ public sealed partial class Sandbox
     {
         ArgumentNullException.ThrowIfNull(execId);
         ArgumentNullException.ThrowIfNull(data);
-        SandboxSession session = RequireSession();
-        FrameBuilder frame = session.RentBuilder();
-        ClientFrameWriter.WriteExecInput(frame.Writer, execId, data.AsSpan());
-        await session.SendAsync(frame, cancellationToken).ConfigureAwait(false);
+        await RequireSession().SendInputAsync(execId, data, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes bytes to a command's stdin (base64 on the wire).</summary>
@@ -112,10 +73,7 @@ public sealed partial class Sandbox
     public async Task WriteStdinAsync(string execId, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(execId);
-        SandboxSession session = RequireSession();
-        FrameBuilder frame = session.RentBuilder();
-        ClientFrameWriter.WriteExecInput(frame.Writer, execId, data.Span);
-        await session.SendAsync(frame, cancellationToken).ConfigureAwait(false);
+        await RequireSession().SendInputAsync(execId, data.Span, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes a command's stdin (end of input).</summary>
@@ -125,10 +83,7 @@ public sealed partial class Sandbox
     public async Task CloseStdinAsync(string execId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(execId);
-        SandboxSession session = RequireSession();
-        FrameBuilder frame = session.RentBuilder();
-        ClientFrameWriter.WriteExecEndInput(frame.Writer, execId);
-        await session.SendAsync(frame, cancellationToken).ConfigureAwait(false);
+        await RequireSession().SendEndInputAsync(execId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends a signal to a command's process tree (no reply; the command's exit follows).</summary>
@@ -139,9 +94,10 @@ public sealed partial class Sandbox
     public async Task KillAsync(string execId, string signal = "SIGTERM", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(execId);
-        SandboxSession session = RequireSession();
-        FrameBuilder frame = session.RentBuilder();
-        ClientFrameWriter.WriteExecKill(frame.Writer, execId, string.IsNullOrEmpty(signal) ? "SIGTERM" : signal);
-        await session.SendAsync(frame, cancellationToken).ConfigureAwait(false);
+        await RequireSession().SendKillAsync(execId, string.IsNullOrEmpty(signal) ? "SIGTERM" : signal, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The public handle for what the session learned about a background command.</summary>
+    private DetachedCommand ToDetachedCommand(CommandInfo info)
+        => new(this, info.Exec, info.Command, info.Pid, info.StartedAt, info.Detached, info.Destroyed, info.ExecId);
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using AotSandbox.Protocol;
 using AotSandbox.Session;
 
 namespace AotSandbox;
@@ -21,16 +19,8 @@ public sealed partial class Sandbox
     {
         ArgumentNullException.ThrowIfNull(command);
         SandboxSession session = RequireSession();
-        FrameId key = FrameId.NewExec();
-        string execId = key.ToString();
-        var pending = new PendingExec(key, execId, command, detached: false, options?.OnOutput, options?.CaptureOutput ?? true) { Stream = stream };
-        if (stream is not null)
-        {
-            stream.ExecId = execId;
-        }
-
-        session.Register(pending);
-        return new ExecTask(execId, RunForegroundAsync(session, pending, command, options));
+        PendingExec pending = session.RegisterForeground(command, options?.OnOutput, options?.CaptureOutput ?? true, stream);
+        return new ExecTask(pending.ExecId, RunForegroundAsync(session, pending, command, options));
     }
 
     /// <summary>
@@ -79,90 +69,8 @@ public sealed partial class Sandbox
 
     private static async Task<ExecResult> RunForegroundAsync(SandboxSession session, PendingExec pending, string command, ExecOptions? options)
     {
-        CancellationToken userToken = options?.CancellationToken ?? default;
-        try
-        {
-            await SendRunAsync(session, pending.ExecId, command, detached: false, options?.Stdin, options?.StdinBytes, userToken).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            session.Unregister(pending);
-            pending.Fail(ex);
-            throw;
-        }
-
-        Task<ExecResult> result = pending.Result!.Task;
-        TimeSpan? timeout = options?.Timeout;
-        if (timeout is null && !userToken.CanBeCanceled)
-        {
-            return await result.ConfigureAwait(false);
-        }
-
-        using var timer = timeout is { } t ? new CancellationTokenSource(t < TimeSpan.Zero ? TimeSpan.Zero : t) : null;
-        using var linked = timer is null
-            ? CancellationTokenSource.CreateLinkedTokenSource(userToken)
-            : CancellationTokenSource.CreateLinkedTokenSource(userToken, timer.Token);
-        try
-        {
-            return await result.WaitAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!result.IsCompleted)
-        {
-            // Client-side expiry: stop listening first (later frames are dropped), then ask the server to stop the process.
-            session.Unregister(pending);
-            await TryKillAsync(session, pending.ExecId).ConfigureAwait(false);
-            Exception error = userToken.IsCancellationRequested
-                ? new OperationCanceledException($"Command '{command}' was cancelled", null, userToken)
-                : new SandboxTimeoutException(string.Create(
-                    CultureInfo.InvariantCulture, $"Command '{command}' exceeded timeout of {(long)timeout!.Value.TotalMilliseconds}ms"));
-            pending.Fail(error);
-            throw error;
-        }
-        catch (OperationCanceledException)
-        {
-            return await result.ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Sends <c>exec.run</c> and, with stdin, <c>exec.input</c> + <c>exec.endInput</c> back-to-back (no reply awaited).</summary>
-    private static async Task SendRunAsync(
-        SandboxSession session, string execId, string command, bool detached, string? stdin, ReadOnlyMemory<byte>? stdinBytes, CancellationToken cancellationToken)
-    {
-        FrameBuilder run = session.RentBuilder();
-        ClientFrameWriter.WriteExecRun(run.Writer, execId, command, detached);
-        await session.SendAsync(run, cancellationToken).ConfigureAwait(false);
-        if (stdin is null && stdinBytes is null)
-        {
-            return;
-        }
-
-        FrameBuilder input = session.RentBuilder();
-        if (stdin is not null)
-        {
-            ClientFrameWriter.WriteExecInput(input.Writer, execId, stdin.AsSpan());
-        }
-        else
-        {
-            ClientFrameWriter.WriteExecInput(input.Writer, execId, stdinBytes!.Value.Span);
-        }
-
-        await session.SendAsync(input, cancellationToken).ConfigureAwait(false);
-        FrameBuilder end = session.RentBuilder();
-        ClientFrameWriter.WriteExecEndInput(end.Writer, execId);
-        await session.SendAsync(end, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task TryKillAsync(SandboxSession session, string execId)
-    {
-        try
-        {
-            FrameBuilder kill = session.RentBuilder();
-            ClientFrameWriter.WriteExecKill(kill.Writer, execId, "SIGTERM");
-            await session.SendAsync(kill, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (SandboxException)
-        {
-            // The connection is gone; the command dies with it (foreground) or the caller learns on the next call.
-        }
+        ExecOutcome outcome = await session.RunForegroundAsync(
+            pending, command, options?.Timeout, options?.Stdin, options?.StdinBytes, options?.CancellationToken ?? default).ConfigureAwait(false);
+        return new ExecResult(outcome.ExecId, outcome.Stdout, outcome.Stderr, outcome.ExitCode, outcome.Destroyed);
     }
 }

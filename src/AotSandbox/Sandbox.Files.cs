@@ -1,5 +1,4 @@
 using System.Text;
-using AotSandbox.Protocol;
 using AotSandbox.Session;
 
 namespace AotSandbox;
@@ -39,14 +38,14 @@ public sealed partial class Sandbox
         SandboxSession session = RequireSession();
         if (content.Length <= RangeChunkBytes || !HasExtension(SandboxExtensionNames.FileRange))
         {
-            return await WriteChunkAsync(session, path, content, offset: null, cancellationToken).ConfigureAwait(false);
+            return await session.WriteFileChunkAsync(path, content, offset: null, cancellationToken).ConfigureAwait(false);
         }
 
         WriteResult? last = null;
         for (int offset = 0; offset < content.Length; offset += RangeChunkBytes)
         {
             ReadOnlyMemory<byte> chunk = content.Slice(offset, Math.Min(RangeChunkBytes, content.Length - offset));
-            last = await WriteChunkAsync(session, path, chunk, offset == 0 ? null : offset, cancellationToken).ConfigureAwait(false);
+            last = await session.WriteFileChunkAsync(path, chunk, offset == 0 ? null : offset, cancellationToken).ConfigureAwait(false);
             if (!last.Ok)
             {
                 return last; // destroyed meanwhile
@@ -88,11 +87,11 @@ public sealed partial class Sandbox
         SandboxSession session = RequireSession();
         if (!HasExtension(SandboxExtensionNames.FileRange))
         {
-            FileChunk whole = await ReadChunkAsync(session, path, null, null, cancellationToken).ConfigureAwait(false);
+            FileChunk whole = await session.ReadFileChunkAsync(path, null, null, cancellationToken).ConfigureAwait(false);
             return whole.Data;
         }
 
-        FileChunk first = await ReadChunkAsync(session, path, 0, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
+        FileChunk first = await session.ReadFileChunkAsync(path, 0, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
         if (first.Destroyed || first.Eof != false || first.Data.Length == 0)
         {
             return first.Data;
@@ -102,7 +101,7 @@ public sealed partial class Sandbox
         all.Write(first.Data);
         while (true)
         {
-            FileChunk next = await ReadChunkAsync(session, path, all.Length, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
+            FileChunk next = await session.ReadFileChunkAsync(path, all.Length, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
             if (next.Destroyed)
             {
                 return [];
@@ -124,64 +123,6 @@ public sealed partial class Sandbox
     public async Task<IReadOnlyList<FileEntry>> ListFilesAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
-        SandboxSession session = RequireSession();
-        FrameId key = FrameId.NewFile();
-        string id = key.ToString();
-        var operation = new FileListOperation(key, id, path);
-        session.Register(operation);
-        FrameBuilder frame = session.RentBuilder();
-        ClientFrameWriter.WriteFileList(frame.Writer, id, path);
-        await SendFileFrameAsync(session, operation, frame, cancellationToken).ConfigureAwait(false);
-        return await AwaitFileAsync(session, operation, operation.Completion.Task, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<WriteResult> WriteChunkAsync(SandboxSession session, string path, ReadOnlyMemory<byte> content, long? offset, CancellationToken cancellationToken)
-    {
-        FrameId key = FrameId.NewFile();
-        string id = key.ToString();
-        var operation = new FileWriteOperation(key, id, path);
-        session.Register(operation);
-        FrameBuilder frame = session.RentBuilder();
-        ClientFrameWriter.WriteFileWrite(frame.Writer, id, path, content.Span, offset);
-        await SendFileFrameAsync(session, operation, frame, cancellationToken).ConfigureAwait(false);
-        return await AwaitFileAsync(session, operation, operation.Completion.Task, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<FileChunk> ReadChunkAsync(SandboxSession session, string path, long? offset, int? length, CancellationToken cancellationToken)
-    {
-        FrameId key = FrameId.NewFile();
-        string id = key.ToString();
-        var operation = new FileReadOperation(key, id, path);
-        session.Register(operation);
-        FrameBuilder frame = session.RentBuilder();
-        ClientFrameWriter.WriteFileRead(frame.Writer, id, path, offset, length);
-        await SendFileFrameAsync(session, operation, frame, cancellationToken).ConfigureAwait(false);
-        return await AwaitFileAsync(session, operation, operation.Completion.Task, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task SendFileFrameAsync(SandboxSession session, PendingFileOperation operation, FrameBuilder frame, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await session.SendAsync(frame, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            session.Unregister(operation);
-            throw;
-        }
-    }
-
-    private static async Task<T> AwaitFileAsync<T>(SandboxSession session, PendingFileOperation operation, Task<T> reply, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await reply.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!reply.IsCompleted)
-        {
-            session.Unregister(operation);
-            throw;
-        }
+        return await RequireSession().ListFilesAsync(path, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -27,7 +27,7 @@ public sealed partial class Sandbox
         {
             using var whole = new MemoryStream();
             await source.CopyToAsync(whole, cancellationToken).ConfigureAwait(false);
-            WriteResult single = await WriteChunkAsync(session, path, whole.GetBuffer().AsMemory(0, (int)whole.Length), offset: null, cancellationToken).ConfigureAwait(false);
+            WriteResult single = await session.WriteFileChunkAsync(path, whole.GetBuffer().AsMemory(0, (int)whole.Length), offset: null, cancellationToken).ConfigureAwait(false);
             progress?.Report(single.Ok ? whole.Length : 0);
             return single;
         }
@@ -44,7 +44,7 @@ public sealed partial class Sandbox
             }
 
             // The first chunk carries no offset, so it creates (truncates) the file; later ones append at their offset.
-            WriteResult chunk = await WriteChunkAsync(session, path, buffer.AsMemory(0, filled), offset == 0 ? null : offset, cancellationToken).ConfigureAwait(false);
+            WriteResult chunk = await session.WriteFileChunkAsync(path, buffer.AsMemory(0, filled), offset == 0 ? null : offset, cancellationToken).ConfigureAwait(false);
             if (!chunk.Ok)
             {
                 return new WriteResult(chunk.Path, offset, ok: false); // destroyed meanwhile
@@ -79,7 +79,7 @@ public sealed partial class Sandbox
         SandboxSession session = RequireSession();
         if (!HasExtension(SandboxExtensionNames.FileRange))
         {
-            FileChunk whole = await ReadChunkAsync(session, path, null, null, cancellationToken).ConfigureAwait(false);
+            FileChunk whole = await session.ReadFileChunkAsync(path, null, null, cancellationToken).ConfigureAwait(false);
             await destination.WriteAsync(whole.Data, cancellationToken).ConfigureAwait(false);
             progress?.Report(whole.Data.Length);
             return whole.Data.Length;
@@ -88,7 +88,7 @@ public sealed partial class Sandbox
         long received = 0;
         while (true)
         {
-            FileChunk chunk = await ReadChunkAsync(session, path, received, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
+            FileChunk chunk = await session.ReadFileChunkAsync(path, received, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
             if (chunk.Destroyed)
             {
                 return received;

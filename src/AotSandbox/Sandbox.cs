@@ -248,12 +248,12 @@ public sealed partial class Sandbox : IAsyncDisposable
     private async Task ConnectCoreAsync(string token)
     {
         var endpoint = new Uri(WebSocketEndpoint);
-        SandboxSession session = await SandboxSession.ConnectAsync(this, endpoint, token, _options, CancellationToken.None).ConfigureAwait(false);
+        SandboxSession session = await SandboxSession.ConnectAsync(Id, OnSessionEnded, endpoint, token, _options, CancellationToken.None).ConfigureAwait(false);
         _session = session;
     }
 
     /// <summary>Called by a session when its connection ended; later calls fail with "not connected" until reconnected.</summary>
-    internal void OnSessionEnded(SandboxSession session) => Interlocked.CompareExchange(ref _session, null, session);
+    private void OnSessionEnded(SandboxSession session) => Interlocked.CompareExchange(ref _session, null, session);
 
     /// <summary>Whether the service advertised the extension (<see cref="SandboxExtensionNames"/>).</summary>
     internal bool HasExtension(string name) => _extensions.Contains(name);
@@ -290,7 +290,7 @@ public sealed partial class Sandbox : IAsyncDisposable
 
     /// <summary>
     /// <c>ws(s)://{host[:port]}/api/v1/namespaces/{ns}/sandboxes/{id}/exec</c>: ws for an http host, wss otherwise; any
-    /// path or query of the API host is dropped (PROTOCOL.md §3.1).
+    /// path or query of the API host is dropped (docs/PROTOCOL.md §3.1).
     /// </summary>
     internal static string FallbackWebSocketEndpoint(string apiHost, string @namespace, string sandboxId)
     {

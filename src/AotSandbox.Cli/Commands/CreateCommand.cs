@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace AotSandbox.Cli.Commands;
 
-/// <summary>`aotsandbox create`: every create option of the seed; records the session token for later commands.</summary>
+/// <summary>`aotsandbox create`: every create option of the SDK; records the session token for later commands.</summary>
 internal static class CreateCommand
 {
     public static Command Create()

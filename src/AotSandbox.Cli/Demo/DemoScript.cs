@@ -3,7 +3,7 @@ using System.Text;
 namespace AotSandbox.Cli.Demo;
 
 /// <summary>
-/// Every capability of the seed README, in its order, through the C# SDK: each step prints the call it makes and what
+/// Every capability of Adobe's Python SDK README, in its order, through the C# SDK: each step prints the call it makes and what
 /// came back, and checks the result (a demo that prints wrong output and says "ok" would be worse than none).
 /// </summary>
 internal sealed class DemoScript(DemoRunner runner, string? apiHost, string? ns, string? apiKey)
@@ -33,7 +33,7 @@ internal sealed class DemoScript(DemoRunner runner, string? apiHost, string? ns,
             && await runner.StepAsync("Streaming standard input into `cat -n`", StreamingStdinAsync).ConfigureAwait(false)
             && await runner.StepAsync("Background process: detached server, re-attach from a second connection, kill, wait", DetachedAsync).ConfigureAwait(false)
             && await runner.StepAsync("Ports and preview URLs: GetUrl (synchronous, no network call)", PreviewUrlAsync).ConfigureAwait(false)
-            && await runner.StepAsync("Network policy: a default-deny sandbox with an egress allowlist (the seed's policy-sandbox)", PolicySandboxAsync).ConfigureAwait(false)
+            && await runner.StepAsync("Network policy: a default-deny sandbox with an egress allowlist", PolicySandboxAsync).ConfigureAwait(false)
             && await runner.StepAsync("Destroy", DestroyAsync).ConfigureAwait(false);
     }
 

@@ -90,7 +90,7 @@ internal static class ClientFrameParser
                 case "offset": offset = ReadInteger(ref reader, name, ref invalid); break;
                 case "length": length = ReadInteger(ref reader, name, ref invalid); break;
                 case "signal":
-                    // Names are the norm; numbers 1..64 are accepted too (PROTOCOL-DECISIONS "Signals").
+                    // Names are the norm; numbers 1..64 are accepted too (docs/PROTOCOL.md §3.12).
                     signal = reader.TokenType switch
                     {
                         JsonTokenType.String => reader.GetString(),

@@ -1,6 +1,6 @@
 namespace AotSandbox.Emulator.DataPlane;
 
-/// <summary>Every bound of the data plane in one place (documented in PROTOCOL-DECISIONS.md "Limits").</summary>
+/// <summary>Every bound of the data plane in one place (documented in docs/PROTOCOL.md §3.13).</summary>
 internal static class DataPlaneLimits
 {
     /// <summary>Largest client message; a whole-file <c>file.write</c> of ~12 MiB fits. Bigger → close 1009.</summary>

@@ -1,6 +1,6 @@
 namespace AotSandbox.Emulator.DataPlane;
 
-/// <summary>The <c>code</c> values of <c>error</c> frames (PROTOCOL-DECISIONS.md); file errors use errno names from the runtime.</summary>
+/// <summary>The <c>code</c> values of <c>error</c> frames (docs/PROTOCOL.md §3.12); file errors use errno names from the runtime.</summary>
 internal static class ErrorCodes
 {
     public const string NotFound = "NOT_FOUND";

@@ -1,7 +1,7 @@
 namespace AotSandbox.Emulator.DataPlane;
 
 /// <summary>
-/// Caps how many frames one connection gets handled per second (SANDBOX-SECURITY S2): past the cap the reader simply
+/// Caps how many frames one connection gets handled per second (docs/SECURITY-MODEL.md S2): past the cap the reader simply
 /// stops reading until the next one-second window, so a flood of tiny frames costs bounded CPU and TCP pushes back on
 /// the client. Well-behaved clients never come near it.
 /// </summary>

@@ -6,7 +6,7 @@ namespace AotSandbox.Emulator.DataPlane;
 
 /// <summary>
 /// Builds every server → client frame as UTF-8 JSON bytes (one text message each). Field names and shapes follow
-/// PROTOCOL.md §3.5 plus the opt-in extension fields of PROTOCOL-DECISIONS.md.
+/// docs/PROTOCOL.md §3.5 plus the opt-in extension fields of §4.
 /// </summary>
 internal static class ServerFrames
 {
@@ -48,7 +48,7 @@ internal static class ServerFrames
         w.WriteNumber("startedAt", startedAtMs);
     });
 
-    /// <summary><paramref name="replay"/> adds the exec.replay fields (exited, exitCode, replayTruncated); without it the frame is exactly PROTOCOL.md's.</summary>
+    /// <summary><paramref name="replay"/> adds the exec.replay fields (exited, exitCode, replayTruncated); without it the frame is exactly docs/PROTOCOL.md §3.5's.</summary>
     public static byte[] ExecInfo(string execId, string command, int pid, long startedAtMs, bool detached, ReplayState? replay) => Build(w =>
     {
         w.WriteString("type", "exec.info");

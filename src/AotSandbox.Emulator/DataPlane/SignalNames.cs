@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace AotSandbox.Emulator.DataPlane;
 
-/// <summary>Maps the signal spellings of <c>exec.kill</c> to Linux signal numbers (PROTOCOL-DECISIONS "Signals").</summary>
+/// <summary>Maps the signal spellings of <c>exec.kill</c> to Linux signal numbers (docs/PROTOCOL.md §3.12).</summary>
 internal static class SignalNames
 {
     public const int SigTerm = 15;

@@ -11,10 +11,12 @@ internal sealed class SandboxNetworkOptions
 
     /// <summary>
     /// Directory for the CA bundle and resolv.conf. The emulator puts it under its runtime's state root (one instance
-    /// per state root, guarded by the instance lock); this per-process default is for direct use. Never under $TMPDIR:
-    /// root writes here, so it must be a directory no other user can create or write (see TrustedStatePath).
+    /// per state root, guarded by the instance lock); this default is for direct use. Never under $TMPDIR: root writes
+    /// here, so it must be a directory no other user can create or write (see TrustedStatePath). Per service, not per
+    /// process: each has its own CA, and two in one process (a test run starts several) must not replace each other's
+    /// bundle, or their sandboxes fail TLS to inspected hosts.
     /// </summary>
-    public string StateDirectory { get; set; } = $"/run/aotsandbox-network-{Environment.ProcessId}";
+    public string StateDirectory { get; set; } = $"/run/aotsandbox-network-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
     /// <summary><c>EgressResolve NAME=IP:PORT</c>: an allowed connection to NAME on any port is dialled to IP:PORT.</summary>
     public IList<EgressResolveOverride> EgressResolve { get; } = [];

@@ -1,6 +1,7 @@
 using AotSandbox.Emulator.Network;
 using System.Text;
 using System.Text.Json;
+using System.Runtime.InteropServices;
 using AotSandbox.Emulator.Sandboxes;
 
 namespace AotSandbox.Emulator.Rest;
@@ -8,7 +9,7 @@ namespace AotSandbox.Emulator.Rest;
 /// <summary>
 /// Turns a create body into a <see cref="CreateSandboxRequest"/> or one error message that says what to change.
 /// Pure (bytes in, result out) so every rule is unit-tested. Unknown fields are ignored (clients add fields over time);
-/// <c>name: null</c> and omitted optional fields are accepted (PROTOCOL.md §5.3).
+/// <c>name: null</c> and omitted optional fields are accepted (docs/PROTOCOL.md §5 item 3).
 /// </summary>
 internal static class CreateSandboxRequestParser
 {
@@ -22,8 +23,6 @@ internal static class CreateSandboxRequestParser
     public const int MaxEnvs = 64;
     public const int MaxEnvBytes = 64 * 1024;
     private const int MaxShortString = 256;
-
-    private static readonly string[] HttpVerbs = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
     /// <summary>Parses and validates; on failure <paramref name="error"/> is a sentence for the 400 body.</summary>
     public static bool TryParse(ReadOnlySpan<byte> body, out CreateSandboxRequest? request, out string? error)
@@ -78,8 +77,7 @@ internal static class CreateSandboxRequestParser
             || !TrySeconds(root, "maxLifetime", DefaultMaxLifetime, out int lifetime, out error)
             || !TryPorts(root, out List<int>? ports, out error)
             || !TryEnvs(root, out Dictionary<string, string>? envs, out error)
-            || !TryPolicy(root, out string? policy, out error)
-            || !TryEgress(root, out EgressPolicy egress, out error))
+            || !TryPolicy(root, out string? policy, out EgressPolicy egress, out error))
         {
             return false;
         }
@@ -271,10 +269,15 @@ internal static class CreateSandboxRequestParser
         return true;
     }
 
-    /// <summary>Shape check only: <c>{network:{egress:"allow-all"|[{host,port,protocol?,rules?:[{methods,pathPattern}]}]}}</c>. Enforcement belongs to the egress layer.</summary>
-    private static bool TryPolicy(JsonElement root, out string? policy, out string? error)
+    /// <summary>
+    /// <c>policy</c>: <c>{network:{egress:"allow-all"|[{host,port,protocol?,rules?:[{methods,pathPattern}]}]}}</c>. The
+    /// egress value goes to the one egress parser, <see cref="EgressPolicyParser"/>, straight from the body's bytes; its
+    /// message is the 400's. <paramref name="policy"/> keeps the policy's JSON as received.
+    /// </summary>
+    private static bool TryPolicy(JsonElement root, out string? policy, out EgressPolicy egress, out string? error)
     {
         policy = null;
+        egress = EgressPolicy.DenyAll;
         error = null;
         if (!root.TryGetProperty("policy", out JsonElement element) || element.ValueKind == JsonValueKind.Null)
         {
@@ -296,141 +299,21 @@ internal static class CreateSandboxRequestParser
                 return false;
             }
 
-            if (network.TryGetProperty("egress", out JsonElement egress) && egress.ValueKind != JsonValueKind.Null
-                && !IsValidEgress(egress, out error))
+            if (network.TryGetProperty("egress", out JsonElement value))
             {
-                error += Shape;
-                return false;
-            }
-        }
-
-        policy = element.GetRawText();
-        return true;
-    }
-
-    /// <summary>
-    /// Parses <c>policy.network.egress</c> into the policy the egress layer enforces (after the shape check, which gives
-    /// friendlier messages): host canonicalisation, wildcard and path-pattern rules are decided once, here.
-    /// </summary>
-    private static bool TryEgress(JsonElement root, out EgressPolicy egress, out string? error)
-    {
-        egress = EgressPolicy.DenyAll;
-        error = null;
-        if (!root.TryGetProperty("policy", out JsonElement policy) || policy.ValueKind != JsonValueKind.Object
-            || !policy.TryGetProperty("network", out JsonElement network) || network.ValueKind != JsonValueKind.Object
-            || !network.TryGetProperty("egress", out JsonElement value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return true;
-        }
-
-        try
-        {
-            egress = EgressPolicyParser.Parse(value.GetRawText());
-            return true;
-        }
-        catch (EgressPolicyException e)
-        {
-            error = e.Message;
-            return false;
-        }
-    }
-
-    private static bool IsValidEgress(JsonElement egress, out string? error)
-    {
-        error = null;
-        if (egress.ValueKind == JsonValueKind.String)
-        {
-            if (egress.GetString() == "allow-all")
-            {
-                return true;
-            }
-
-            error = "'policy.network.egress' as a string can only be \"allow-all\".";
-            return false;
-        }
-
-        if (egress.ValueKind != JsonValueKind.Array)
-        {
-            error = "'policy.network.egress' must be \"allow-all\" or an array of rules.";
-            return false;
-        }
-
-        if (egress.GetArrayLength() > 256)
-        {
-            error = "'policy.network.egress' has more than 256 rules.";
-            return false;
-        }
-
-        int index = 0;
-        foreach (JsonElement rule in egress.EnumerateArray())
-        {
-            string where = $"'policy.network.egress[{index++}]'";
-            if (rule.ValueKind != JsonValueKind.Object)
-            {
-                error = where + " must be an object with 'host' and 'port'.";
-                return false;
-            }
-
-            if (!rule.TryGetProperty("host", out JsonElement host) || host.ValueKind != JsonValueKind.String
-                || host.GetString()!.Length is 0 or > 253)
-            {
-                error = where + ".host must be a non-empty host name (at most 253 characters).";
-                return false;
-            }
-
-            if (!rule.TryGetProperty("port", out JsonElement port) || port.ValueKind != JsonValueKind.Number
-                || !port.TryGetInt32(out int portNumber) || portNumber is < 1 or > 65535)
-            {
-                error = where + ".port must be an integer between 1 and 65535.";
-                return false;
-            }
-
-            if (rule.TryGetProperty("protocol", out JsonElement protocol) && protocol.ValueKind != JsonValueKind.Null
-                && (protocol.ValueKind != JsonValueKind.String || protocol.GetString() is not ("TCP" or "UDP")))
-            {
-                error = where + ".protocol must be \"TCP\" or \"UDP\".";
-                return false;
-            }
-
-            if (rule.TryGetProperty("rules", out JsonElement l7) && l7.ValueKind != JsonValueKind.Null && !IsValidL7(l7, where, out error))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private static bool IsValidL7(JsonElement rules, string where, out string? error)
-    {
-        error = null;
-        if (rules.ValueKind != JsonValueKind.Array)
-        {
-            error = where + ".rules must be an array of {\"methods\":[...],\"pathPattern\":\"/...\"}.";
-            return false;
-        }
-
-        foreach (JsonElement rule in rules.EnumerateArray())
-        {
-            if (rule.ValueKind != JsonValueKind.Object
-                || !rule.TryGetProperty("methods", out JsonElement methods) || methods.ValueKind != JsonValueKind.Array
-                || !rule.TryGetProperty("pathPattern", out JsonElement path) || path.ValueKind != JsonValueKind.String
-                || !path.GetString()!.StartsWith('/'))
-            {
-                error = where + ".rules entries need \"methods\" (array) and \"pathPattern\" (a path starting with '/').";
-                return false;
-            }
-
-            foreach (JsonElement method in methods.EnumerateArray())
-            {
-                if (method.ValueKind != JsonValueKind.String || Array.IndexOf(HttpVerbs, method.GetString()) < 0)
+                try
                 {
-                    error = where + ".rules methods must be among " + string.Join(", ", HttpVerbs) + ".";
+                    egress = EgressPolicyParser.Parse(JsonMarshal.GetRawUtf8Value(value));
+                }
+                catch (EgressPolicyException e)
+                {
+                    error = e.Message + "." + Shape;
                     return false;
                 }
             }
         }
 
+        policy = element.GetRawText();
         return true;
     }
 

@@ -10,11 +10,11 @@ namespace AotSandbox.Emulator.Rest;
 
 /// <summary>
 /// The control plane: create, get and destroy, at the plural paths and the legacy singular ones
-/// (PROTOCOL.md §2.3). Every response, errors included, is a JSON object.
+/// (docs/PROTOCOL.md §2.3). Every response, errors included, is a JSON object.
 /// </summary>
 internal sealed class RestEndpoints
 {
-    /// <summary>One body for "missing" and "not yours" (SANDBOX-SECURITY T2: responses must not tell them apart).</summary>
+    /// <summary>One body for "missing" and "not yours" (docs/SECURITY-MODEL.md T2: responses must not tell them apart).</summary>
     private const string NotFoundMessage = "No sandbox with this id exists in this namespace (it may have ended more than an hour ago).";
 
     private readonly SandboxManager _manager;

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace AotSandbox.Emulator.Rest;
 
-/// <summary>The body of create and GET (PROTOCOL-DECISIONS.md "Create response"); <see cref="Token"/> only on create, <see cref="Reason"/> only for ended sandboxes.</summary>
+/// <summary>The body of create and GET (docs/PROTOCOL.md §2.5); <see cref="Token"/> only on create, <see cref="Reason"/> only for ended sandboxes.</summary>
 internal sealed class SandboxView
 {
     [JsonPropertyName("sandboxId")] public required string SandboxId { get; init; }

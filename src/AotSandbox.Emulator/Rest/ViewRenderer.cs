@@ -6,7 +6,7 @@ namespace AotSandbox.Emulator.Rest;
 /// <summary>Renders <see cref="SandboxView"/>s; the origin is the one the client used (or the configured public one).</summary>
 internal sealed class ViewRenderer
 {
-    /// <summary>The opt-in protocol extensions this server implements (PROTOCOL-DECISIONS.md "Extensions").</summary>
+    /// <summary>The opt-in protocol extensions this server implements (docs/PROTOCOL.md §4).</summary>
     public static readonly string[] Extensions = ["exec.replay", "file.range"];
 
     private readonly string _previewDomain;

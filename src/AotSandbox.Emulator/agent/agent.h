@@ -1,4 +1,4 @@
-/* Shared declarations of the in-sandbox agent (PID 1 of every sandbox). See PROTOCOL.md for the wire format. */
+/* Shared declarations of the in-sandbox agent (PID 1 of every sandbox). See AGENT-CHANNEL.md for the wire format. */
 #ifndef AOTSANDBOX_AGENT_H
 #define AOTSANDBOX_AGENT_H
 

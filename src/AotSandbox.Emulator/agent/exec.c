@@ -93,7 +93,7 @@ static void write_status(int fd, int kind, int value)
     (void)ignored;
 }
 
-/* Test hook (see PROTOCOL.md, "fd audit"): with AOTSANDBOX_AGENT_FD_AUDIT set in the sandbox environment, writes one
+/* Test hook (see AGENT-CHANNEL.md, "fd audit"): with AOTSANDBOX_AGENT_FD_AUDIT set in the sandbox environment, writes one
    line listing every descriptor this process holds, at the moment it becomes dumpable, to `out` (the command's stderr).
    It tells the tenant nothing it could not see from its own /proc/self/fd; the tests use it to prove that no host pipe
    is ever open in a dumpable sandbox process. */

@@ -160,7 +160,7 @@ void file_write(uint32_t req, const uint8_t *payload, size_t len)
 /* Entries are sent in frames of at most this many payload bytes; the first payload byte says "last frame". */
 #define LIST_FRAME_BYTES (256u * 1024u)
 
-/* One listing answers at most this many entries and name bytes (PROTOCOL-DECISIONS.md "Limits"). Sandbox code can
+/* One listing answers at most this many entries and name bytes (docs/PROTOCOL.md §3.13). Sandbox code can
  * make a directory of any size, with names that JSON escapes six-fold; past either bound the listing stops with
  * E2BIG instead of queueing megabytes here and on the host. The host enforces the same bounds on what it receives. */
 #define LIST_MAX_ENTRIES 10000u

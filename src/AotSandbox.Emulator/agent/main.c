@@ -1,4 +1,4 @@
-/* aotsandbox-agent: PID 1 of a sandbox. Reads requests on fd 0, writes events on fd 1 (see PROTOCOL.md),
+/* aotsandbox-agent: PID 1 of a sandbox. Reads requests on fd 0, writes events on fd 1 (see AGENT-CHANNEL.md),
    runs commands through per-exec shepherds and performs file operations with the sandbox's own view.
    Invoked as `aotsandbox-agent launch ...` it is instead the host-side launcher (launch.c). */
 #include "agent.h"

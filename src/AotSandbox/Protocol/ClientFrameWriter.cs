@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace AotSandbox.Protocol;
 
 /// <summary>
-/// Encodes every client → server frame (PROTOCOL.md §3.4) with a <see cref="Utf8JsonWriter"/>. Synchronous and
+/// Encodes every client → server frame (docs/PROTOCOL.md §3.4) with a <see cref="Utf8JsonWriter"/>. Synchronous and
 /// allocation-free: names are pre-encoded, binary data is base64-encoded straight into the output buffer.
 /// </summary>
 internal static class ClientFrameWriter

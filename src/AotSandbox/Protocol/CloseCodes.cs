@@ -1,6 +1,6 @@
 namespace AotSandbox.Protocol;
 
-/// <summary>WebSocket close codes with a protocol meaning, and the error each maps to (PROTOCOL.md §3.9).</summary>
+/// <summary>WebSocket close codes with a protocol meaning, and the error each maps to (docs/PROTOCOL.md §3.9).</summary>
 internal static class CloseCodes
 {
     public const int Normal = 1000;

@@ -6,7 +6,7 @@ namespace AotSandbox.Protocol;
 /// <summary>
 /// Parses one server message into a <see cref="ServerFrame"/>. A pure function of the bytes: no I/O, no allocation
 /// (except on garbage input, where the JSON reader throws), unknown fields skipped, and anything that is not a JSON object
-/// with a string <c>type</c> rejected so the caller can ignore it (PROTOCOL.md §3.3).
+/// with a string <c>type</c> rejected so the caller can ignore it (docs/PROTOCOL.md §3.3).
 /// </summary>
 internal static class ServerFrameReader
 {

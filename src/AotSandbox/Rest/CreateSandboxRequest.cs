@@ -35,7 +35,6 @@ internal sealed class CreateSandboxRequest
     public Dictionary<string, string>? Envs { get; set; }
 
     [JsonPropertyName("policy")]
-    [JsonConverter(typeof(SandboxPolicyJsonConverter))]
     public SandboxPolicy? Policy { get; set; }
 
     [JsonPropertyName("ports")]

@@ -24,11 +24,11 @@ internal sealed class PendingExec
         Capture = capture;
         if (!detached)
         {
-            Result = new TaskCompletionSource<ExecResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Result = new TaskCompletionSource<ExecOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
         else
         {
-            Ack = new TaskCompletionSource<DetachedCommand>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Ack = new TaskCompletionSource<CommandInfo>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 
@@ -43,10 +43,10 @@ internal sealed class PendingExec
     public bool Capture { get; }
 
     /// <summary>Foreground commands: the result.</summary>
-    public TaskCompletionSource<ExecResult>? Result { get; }
+    public TaskCompletionSource<ExecOutcome>? Result { get; }
 
     /// <summary>Detached commands started by this connection: completed by <c>exec.detached</c>.</summary>
-    public TaskCompletionSource<DetachedCommand>? Ack { get; }
+    public TaskCompletionSource<CommandInfo>? Ack { get; }
 
     /// <summary>Every command: how it ended (shared by all handles of the command on this connection).</summary>
     public TaskCompletionSource<CommandExit> Exit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -107,11 +107,11 @@ internal sealed class PendingExec
     /// <c>exec.exit</c>. A detached command that exits before its <c>exec.detached</c> ack (a server ordering violation
     /// that hangs or crashes the reference clients) still yields a handle, without pid, whose wait reports the exit.
     /// </summary>
-    public void Complete(int exitCode, Sandbox owner)
+    public void Complete(int exitCode)
     {
-        Result?.TrySetResult(new ExecResult(ExecId, Text(_stdout), Text(_stderr), exitCode, destroyed: false));
+        Result?.TrySetResult(new ExecOutcome(ExecId, Text(_stdout), Text(_stderr), exitCode, Destroyed: false));
         Exit.TrySetResult(new CommandExit(exitCode, destroyed: false));
-        Ack?.TrySetResult(new DetachedCommand(owner, this, Command, pid: null, startedAt: null, detached: true, destroyed: false));
+        Ack?.TrySetResult(new CommandInfo(this, ExecId, Command, Pid: null, StartedAt: null, Detached: true, Destroyed: false));
     }
 
     /// <summary>Failure (error frame, connection loss, timeout, cancellation).</summary>
@@ -122,11 +122,11 @@ internal sealed class PendingExec
         Exit.TrySetException(error);
     }
 
-    /// <summary>The sandbox was destroyed: resolve, do not fail (PROTOCOL.md §3.10).</summary>
-    public void ResolveDestroyed(Sandbox owner)
+    /// <summary>The sandbox was destroyed: resolve, do not fail (docs/PROTOCOL.md §3.10).</summary>
+    public void ResolveDestroyed()
     {
-        Result?.TrySetResult(new ExecResult(ExecId, Text(_stdout), Text(_stderr), exitCode: null, destroyed: true));
-        Ack?.TrySetResult(new DetachedCommand(owner, this, Command, pid: null, startedAt: null, detached: true, destroyed: true));
+        Result?.TrySetResult(new ExecOutcome(ExecId, Text(_stdout), Text(_stderr), ExitCode: null, Destroyed: true));
+        Ack?.TrySetResult(new CommandInfo(this, ExecId, Command, Pid: null, StartedAt: null, Detached: true, Destroyed: true));
         Exit.TrySetResult(new CommandExit(null, destroyed: true));
     }
 

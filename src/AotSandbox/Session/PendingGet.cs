@@ -16,5 +16,5 @@ internal sealed class PendingGet
 
     public OutputHandler? OnOutput { get; }
 
-    public TaskCompletionSource<DetachedCommand> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<CommandInfo> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -3,7 +3,7 @@ using AotSandbox.Protocol;
 
 namespace AotSandbox.Session;
 
-/// <summary>Routing of server frames to pending operations (PROTOCOL.md §3.3).</summary>
+/// <summary>Routing of server frames to pending operations (docs/PROTOCOL.md §3.3).</summary>
 internal sealed partial class SandboxSession
 {
     /// <summary>
@@ -78,8 +78,8 @@ internal sealed partial class SandboxSession
 
             case FrameType.ExecDetached:
                 exec.Acked = true;
-                exec.Ack?.TrySetResult(new DetachedCommand(
-                    _owner, exec, exec.Command, frame.Pid, StartedAt(frame.StartedAt), detached: true, destroyed: false));
+                exec.Ack?.TrySetResult(new CommandInfo(
+                    exec, exec.ExecId, exec.Command, frame.Pid, StartedAt(frame.StartedAt), Detached: true, Destroyed: false));
                 break;
 
             case FrameType.ExecExit:
@@ -88,11 +88,11 @@ internal sealed partial class SandboxSession
                 {
                     // Our own DELETE is in flight: a service that settles the commands it kills (exec.exit 137 before
                     // its close) reports that kill, and this client promises destroyed results for pending work.
-                    exec.ResolveDestroyed(_owner);
+                    exec.ResolveDestroyed();
                 }
                 else
                 {
-                    exec.Complete(frame.ExitCode ?? -1, _owner);
+                    exec.Complete(frame.ExitCode ?? -1);
                 }
 
                 break;
@@ -185,8 +185,8 @@ internal sealed partial class SandboxSession
         }
 
         monitor.Command ??= command;
-        get.Completion.TrySetResult(new DetachedCommand(
-            _owner, monitor, command, frame.Pid, StartedAt(frame.StartedAt), frame.Detached ?? true, destroyed: false));
+        get.Completion.TrySetResult(new CommandInfo(
+            monitor, monitor.ExecId, command, frame.Pid, StartedAt(frame.StartedAt), frame.Detached ?? true, Destroyed: false));
     }
 
     private static SandboxClientException ErrorFrame(ref ServerFrame frame, string fallback)

@@ -19,7 +19,7 @@ namespace AotSandbox.Session;
 internal sealed partial class SandboxSession
 {
     private readonly IMessageTransport _transport;
-    private readonly Sandbox _owner;
+    private readonly Action<SandboxSession> _onEnded;
     private readonly Lock _gate = new();
     private readonly Dictionary<FrameId, PendingExec> _execs = [];
     private readonly Dictionary<FrameId, PendingFileOperation> _files = [];
@@ -39,13 +39,14 @@ internal sealed partial class SandboxSession
     private volatile bool _intentionalClose;
     private volatile bool _closedByClient;
 
-    private SandboxSession(Sandbox owner, IMessageTransport transport)
+    private SandboxSession(string sandboxId, Action<SandboxSession> onEnded, IMessageTransport transport)
     {
-        _owner = owner;
+        SandboxId = sandboxId;
+        _onEnded = onEnded;
         _transport = transport;
     }
 
-    public string SandboxId => _owner.Id;
+    public string SandboxId { get; }
 
     public bool IsOpen => !_ended;
 
@@ -54,7 +55,7 @@ internal sealed partial class SandboxSession
 
     /// <summary>Opens the transport, authenticates, and starts the receive loop.</summary>
     public static async Task<SandboxSession> ConnectAsync(
-        Sandbox owner, Uri endpoint, string token, SandboxConnectionOptions options, CancellationToken cancellationToken)
+        string sandboxId, Action<SandboxSession> onEnded, Uri endpoint, string token, SandboxConnectionOptions options, CancellationToken cancellationToken)
     {
         var transportOptions = new WebSocketClientOptions
         {
@@ -76,10 +77,10 @@ internal sealed partial class SandboxSession
         }
         catch (Exception ex) when (ex is not SandboxException)
         {
-            throw new SandboxWebSocketException($"Could not connect sandbox '{owner.Id}': {ex.Message}", ex);
+            throw new SandboxWebSocketException($"Could not connect sandbox '{sandboxId}': {ex.Message}", ex);
         }
 
-        var session = new SandboxSession(owner, transport);
+        var session = new SandboxSession(sandboxId, onEnded, transport);
         using var authDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         authDeadline.CancelAfter(options.ConnectTimeout);
         try
@@ -91,7 +92,7 @@ internal sealed partial class SandboxSession
             session._ended = true;
             await transport.DisposeAsync().ConfigureAwait(false);
             throw new SandboxWebSocketException(
-                $"Could not connect sandbox '{owner.Id}': no authentication acknowledgement within {options.ConnectTimeout.TotalSeconds:0.###} s", ex);
+                $"Could not connect sandbox '{sandboxId}': no authentication acknowledgement within {options.ConnectTimeout.TotalSeconds:0.###} s", ex);
         }
         catch
         {
@@ -288,7 +289,7 @@ internal sealed partial class SandboxSession
         {
             if (destroyed)
             {
-                exec.ResolveDestroyed(_owner);
+                exec.ResolveDestroyed();
             }
             else
             {
@@ -312,7 +313,7 @@ internal sealed partial class SandboxSession
         {
             if (destroyed)
             {
-                get.Completion.TrySetResult(new DetachedCommand(_owner, null, null, null, null, detached: true, destroyed: true, get.ExecId));
+                get.Completion.TrySetResult(new CommandInfo(null, get.ExecId, null, null, null, Detached: true, Destroyed: true));
             }
             else
             {
@@ -320,7 +321,7 @@ internal sealed partial class SandboxSession
             }
         }
 
-        _owner.OnSessionEnded(this);
+        _onEnded(this);
     }
 
     private SandboxException ConnectionError(int closeCode)

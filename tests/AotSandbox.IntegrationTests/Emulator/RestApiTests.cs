@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 
 namespace AotSandbox.IntegrationTests.Emulator;
 
-/// <summary>The control plane against PROTOCOL.md §2 and PROTOCOL-DECISIONS.md "REST".</summary>
+/// <summary>The control plane against docs/PROTOCOL.md §2.</summary>
 public sealed partial class RestApiTests
 {
     [Fact]

@@ -24,7 +24,7 @@ public sealed class RealSandboxCollection
     public const string Name = "real sandboxes";
 }
 
-/// <summary>The data plane against PROTOCOL.md §3/§5 and PROTOCOL-DECISIONS.md "WebSocket" and "Extensions".</summary>
+/// <summary>The data plane against docs/PROTOCOL.md §3, §4 and §5.</summary>
 public abstract class WebSocketProtocolTests
 {
     private protected abstract Task<EmulatorHarness> StartAsync();

@@ -3,7 +3,7 @@ using AotSandbox.IntegrationTests.Security;
 
 namespace AotSandbox.IntegrationTests.Runtime;
 
-/// <summary>Selected items of the security battery (SANDBOX-SECURITY.md §5) that concern the runtime itself.</summary>
+/// <summary>Selected items of the security battery (docs/SECURITY-MODEL.md §5) that concern the runtime itself.</summary>
 [Collection(RuntimeCollection.Name)]
 public sealed class SecurityTests(RuntimeFixture fixture)
 {

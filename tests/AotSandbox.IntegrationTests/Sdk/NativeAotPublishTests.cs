@@ -4,13 +4,13 @@ namespace AotSandbox.IntegrationTests.Sdk;
 
 /// <summary>
 /// Proves the SDK is Native-AOT and trim clean: publishes the samples app (which roots the whole SDK assembly) with
-/// PublishAot, fails on any IL/AOT warning, then runs every seed example from the native binary against the emulator.
+/// PublishAot, fails on any IL/AOT warning, then runs every sample from the native binary against the emulator.
 /// </summary>
 [Collection(SdkEmulatorCollection.Name)]
 public sealed class NativeAotPublishTests(SdkEmulatorFixture emulator, ITestOutputHelper output)
 {
     [Fact]
-    public async Task SamplesApp_PublishedWithNativeAot_HasNoWarningsAndRunsEverySeedExample()
+    public async Task SamplesApp_PublishedWithNativeAot_HasNoWarningsAndRunsEverySample()
     {
         string root = ProcessRunner.RepositoryRoot();
         string outDir = Path.Combine(AppContext.BaseDirectory, "aot-samples");

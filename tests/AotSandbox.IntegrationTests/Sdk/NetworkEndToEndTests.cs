@@ -7,7 +7,7 @@ using AotSandbox.IntegrationTests.Network;
 namespace AotSandbox.IntegrationTests.Sdk;
 
 /// <summary>
-/// The seed's preview and network-policy examples through the SDK, on real sandboxes. The "internet" is two TLS
+/// The preview and network-policy examples of Adobe's Python SDK README through the SDK, on real sandboxes. The "internet" is two TLS
 /// recording servers on loopback standing in for httpbin.org and api.github.com (EgressResolve + a test CA);
 /// denials are asserted where it counts, at the receiving servers. Negative names use .invalid.
 /// </summary>
@@ -84,7 +84,7 @@ public sealed class NetworkEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Policy_SeedExample_AllowsListedHostsAndRules_DeniesEverythingElse()
+    public async Task Policy_ReadmeExample_AllowsListedHostsAndRules_DeniesEverythingElse()
     {
         SandboxCreateOptions options = Options("policy-sandbox");
         options.MaxLifetime = TimeSpan.FromMinutes(5);

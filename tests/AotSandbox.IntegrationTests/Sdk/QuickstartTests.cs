@@ -1,6 +1,6 @@
 namespace AotSandbox.IntegrationTests.Sdk;
 
-/// <summary>The seed README's quickstart, in C#, against real sandboxes.</summary>
+/// <summary>The quickstart of Adobe's Python SDK README, in C#, against real sandboxes.</summary>
 [Collection(SdkEmulatorCollection.Name)]
 public sealed class QuickstartTests(SdkEmulatorFixture emulator)
 {

@@ -4,7 +4,7 @@ using System.Text;
 namespace AotSandbox.IntegrationTests.Security;
 
 /// <summary>
-/// Battery group F (SANDBOX-SECURITY.md §5): the file API driven through the SDK, with links and special files
+/// Battery group F (docs/SECURITY-MODEL.md §5): the file API driven through the SDK, with links and special files
 /// planted by code inside the sandbox. F6 (archive extraction) does not apply: the protocol offers no archive upload.
 /// </summary>
 [Collection(SecurityCollection.Name)]

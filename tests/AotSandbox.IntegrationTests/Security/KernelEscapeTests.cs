@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace AotSandbox.IntegrationTests.Security;
 
 /// <summary>
-/// Battery group K (SANDBOX-SECURITY.md §5): kernel and process escapes attempted by code running inside a real
+/// Battery group K (docs/SECURITY-MODEL.md §5): kernel and process escapes attempted by code running inside a real
 /// sandbox through the SDK and the emulator. Runtime-level K1/K3/K8/K12 probes live in Runtime/SecurityTests.cs;
 /// these cover the rest at the level where the attacker really is.
 /// </summary>

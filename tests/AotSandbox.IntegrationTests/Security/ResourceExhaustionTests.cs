@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace AotSandbox.IntegrationTests.Security;
 
 /// <summary>
-/// Battery group R (SANDBOX-SECURITY.md §5): resource exhaustion from inside a SMALL sandbox (512 MiB, 512 pids,
+/// Battery group R (docs/SECURITY-MODEL.md §5): resource exhaustion from inside a SMALL sandbox (512 MiB, 512 pids,
 /// 0.5 CPU, 1 GiB workspace, 256 MiB /tmp). Every abuse loop is bounded in count and time; each test also checks
 /// that the emulator and the bystander stay responsive while (not only after) the abuse runs.
 /// </summary>

@@ -8,7 +8,7 @@ using AotSandbox.IntegrationTests.Emulator;
 namespace AotSandbox.IntegrationTests.Security;
 
 /// <summary>
-/// Battery group S (SANDBOX-SECURITY.md §5): the WebSocket session surface of a real sandbox, attacked with a raw
+/// Battery group S (docs/SECURITY-MODEL.md §5): the WebSocket session surface of a real sandbox, attacked with a raw
 /// ClientWebSocket (not the SDK, which would refuse to send garbage) while an SDK session of the same sandbox must
 /// keep working.
 /// </summary>

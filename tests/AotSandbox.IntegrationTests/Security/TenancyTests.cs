@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace AotSandbox.IntegrationTests.Security;
 
 /// <summary>
-/// Battery group T (SANDBOX-SECURITY.md §5): two tenants (namespaces rel-a and rel-b with their own API keys) on one
+/// Battery group T (docs/SECURITY-MODEL.md §5): two tenants (namespaces rel-a and rel-b with their own API keys) on one
 /// emulator. T4 (signed URLs) does not apply: the emulator offers no signed URLs.
 /// </summary>
 [Collection(SecurityCollection.Name)]

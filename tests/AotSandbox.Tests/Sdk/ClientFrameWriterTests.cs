@@ -4,7 +4,7 @@ using AotSandbox.Protocol;
 
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>Exact client frames (PROTOCOL.md §3.4) and id format.</summary>
+/// <summary>Exact client frames (docs/PROTOCOL.md §3.4) and id format.</summary>
 public sealed partial class ClientFrameWriterTests
 {
     private static string Write(Action<System.Text.Json.Utf8JsonWriter> write)

@@ -3,7 +3,7 @@ using AotSandbox.Transport;
 
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>Data-plane handshake (PROTOCOL.md §3.2) and close-code mapping (§3.9).</summary>
+/// <summary>Data-plane handshake (docs/PROTOCOL.md §3.2) and close-code mapping (§3.9).</summary>
 public sealed class ConnectTests
 {
     [Fact]

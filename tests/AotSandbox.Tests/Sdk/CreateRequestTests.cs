@@ -4,7 +4,7 @@ using AotSandbox.Rest;
 
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>The create body's exact shape (PROTOCOL.md §2.4) and size tiers.</summary>
+/// <summary>The create body's exact shape (docs/PROTOCOL.md §2.4) and size tiers.</summary>
 public sealed class CreateRequestTests
 {
     private static string Body(SandboxCreateOptions options)

@@ -1,6 +1,6 @@
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>Credential resolution, host normalization and region routing (PROTOCOL.md §2.1). Not parallel: touches the environment.</summary>
+/// <summary>Credential resolution, host normalization and region routing (docs/PROTOCOL.md §2.1). Not parallel: touches the environment.</summary>
 [Collection("Environment")]
 public sealed class CredentialsTests : IDisposable
 {

@@ -2,7 +2,7 @@ using AotSandbox.Tests.Sdk.Fakes;
 
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>Destroy resolves pending work instead of failing it (PROTOCOL.md §3.10).</summary>
+/// <summary>Destroy resolves pending work instead of failing it (docs/PROTOCOL.md §3.10).</summary>
 public sealed class DestroyTests
 {
     [Theory]

@@ -3,7 +3,7 @@ using AotSandbox.Tests.Sdk.Fakes;
 
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>Detached commands and re-attach (PROTOCOL.md §3.7).</summary>
+/// <summary>Detached commands and re-attach (docs/PROTOCOL.md §3.7).</summary>
 public sealed class DetachedTests
 {
     [Fact]

@@ -3,7 +3,7 @@ using AotSandbox.Tests.Sdk.Fakes;
 
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>Foreground commands (PROTOCOL.md §3.6): output, exit, stdin ordering, timeout, cancellation, streaming.</summary>
+/// <summary>Foreground commands (docs/PROTOCOL.md §3.6): output, exit, stdin ordering, timeout, cancellation, streaming.</summary>
 public sealed class ExecTests
 {
     [Fact]

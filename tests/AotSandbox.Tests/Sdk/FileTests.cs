@@ -4,7 +4,7 @@ using AotSandbox.Tests.Sdk.Fakes;
 
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>File operations (PROTOCOL.md §3.8) including the opt-in <c>file.range</c> extension.</summary>
+/// <summary>File operations (docs/PROTOCOL.md §3.8) including the opt-in <c>file.range</c> extension.</summary>
 public sealed class FileTests
 {
     [Fact]

@@ -2,7 +2,7 @@ using AotSandbox.Tests.Sdk.Fakes;
 
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>previewUrls parsing (PROTOCOL.md §2.5) and GetUrl errors.</summary>
+/// <summary>previewUrls parsing (docs/PROTOCOL.md §2.5) and GetUrl errors.</summary>
 public sealed class PreviewUrlTests
 {
     [Fact]

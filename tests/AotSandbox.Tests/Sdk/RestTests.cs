@@ -4,7 +4,7 @@ using AotSandbox.Transport;
 
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>Control-plane requests (PROTOCOL.md §2) against a canned HTTP stub.</summary>
+/// <summary>Control-plane requests (docs/PROTOCOL.md §2) against a canned HTTP stub.</summary>
 public sealed class RestTests
 {
     private const string CreateResponse =

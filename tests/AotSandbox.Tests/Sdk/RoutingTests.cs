@@ -3,7 +3,7 @@ using AotSandbox.Tests.Sdk.Fakes;
 
 namespace AotSandbox.Tests.Sdk;
 
-/// <summary>Frame routing order and silent drops (PROTOCOL.md §3.3).</summary>
+/// <summary>Frame routing order and silent drops (docs/PROTOCOL.md §3.3).</summary>
 public sealed class RoutingTests
 {
     [Fact]

@@ -1,5 +1,6 @@
-//! Raw FFI declarations of `native/include/aotsandbox.h`, written by hand and kept honest by two tests: the layout
-//! test below (struct sizes and offsets) and the repository's header/export symbol test. Every function, ownership
+//! Raw FFI declarations of `native/include/aotsandbox.h`, written by hand and kept honest by tests: the layout
+//! test below (struct sizes and offsets), the repository's header/export symbol test, and
+//! tests/AotSandbox.Tests/Native/CAbiConsistencyTests (every constant, signature and struct field against the header). Every function, ownership
 //! rule and threading rule is documented in the header; read it before using these directly.
 #![allow(non_camel_case_types)]
 

@@ -1,4 +1,4 @@
-//! The seed quickstart: create, run `python --version` with streamed output, destroy.
+//! The quickstart of Adobe's Python SDK README: create, run `python --version` with streamed output, destroy.
 //! Run: `cargo run --example quickstart` with __OW_API_HOST / __OW_NAMESPACE / __OW_API_KEY set.
 use aotsandbox::{Client, CreateOptions, Sandbox, Size, Stream};
 use std::time::Duration;

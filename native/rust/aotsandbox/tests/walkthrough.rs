@@ -1,4 +1,4 @@
-//! The seed walkthrough through the safe API against a real service (credentials from __OW_* variables; the
+//! The walkthrough of Adobe's Python SDK README through the safe API against a real service (credentials from __OW_* variables; the
 //! repository's xunit test starts an emulator and runs `cargo test` with them). Without them this test fails.
 use aotsandbox::*;
 use std::sync::{Arc, Mutex};

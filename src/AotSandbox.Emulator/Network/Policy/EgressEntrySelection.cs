@@ -3,7 +3,7 @@ namespace AotSandbox.Emulator.Network;
 /// <summary>
 /// Which allowlist entry decides a connection. Pure functions over the entry list.
 /// <para>
-/// Most specific wins (PROTOCOL-DECISIONS.md): first-match let an earlier broad L4 entry silently disable a later,
+/// Most specific wins (docs/PROTOCOL.md §2.4): first-match let an earlier broad L4 entry silently disable a later,
 /// stricter L7 entry for a name it covers. Specificity: an exact host outranks every wildcard; between wildcards the
 /// longer suffix (more labels) outranks the shorter. At equal specificity an entry with HTTP rules outranks one
 /// without, so listing a host twice can only make it stricter, never looser. Entries with the same pattern and port

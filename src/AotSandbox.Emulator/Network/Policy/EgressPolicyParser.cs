@@ -15,6 +15,9 @@ internal static class EgressPolicyParser
     private const int MaxRules = 64;
     private const int MaxMethods = 32;
 
+    // The methods a rule may allow (docs/PROTOCOL.md §2.4); matched case-insensitively, stored upper-case.
+    private static readonly string[] HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
     /// <summary>Parses the egress value; throws <see cref="EgressPolicyException"/>.</summary>
     public static EgressPolicy Parse(ReadOnlySpan<byte> json)
     {
@@ -140,8 +143,8 @@ internal static class EgressPolicyParser
             if (reader.TokenType == JsonTokenType.EndArray) break;
             if (methods.Count == MaxMethods) throw new EgressPolicyException($"{where}: at most {MaxMethods} methods");
             string m = ExpectString(ref reader, where).ToUpperInvariant();
-            if (m.Length is 0 or > 32 || !m.All(char.IsAsciiLetterUpper)) throw new EgressPolicyException($"{where}: '{m}' is not an HTTP method");
             if (m is "CONNECT" or "TRACE" or "TRACK") throw new EgressPolicyException($"{where}: {m} cannot be allowed");
+            if (Array.IndexOf(HttpMethods, m) < 0) throw new EgressPolicyException($"{where}: '{m}' is not one of {string.Join(", ", HttpMethods)}");
             methods.Add(m);
         }
         if (methods.Count == 0) throw new EgressPolicyException(where + " must list at least one method");

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace AotSandbox.Emulator.Runtime.Bubblewrap;
 
-/// <summary>Frame layout and message types of the agent protocol (agent/PROTOCOL.md). Little-endian throughout.</summary>
+/// <summary>Frame layout and message types of the agent protocol (agent/AGENT-CHANNEL.md). Little-endian throughout.</summary>
 internal static class AgentWire
 {
     /// <summary>u32 length + u8 type + u32 id.</summary>

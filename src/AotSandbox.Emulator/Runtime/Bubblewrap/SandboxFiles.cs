@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace AotSandbox.Emulator.Runtime.Bubblewrap;
 
-/// <summary>File operations of one sandbox, executed by its agent as the sandbox user (see agent/PROTOCOL.md).</summary>
+/// <summary>File operations of one sandbox, executed by its agent as the sandbox user (see agent/AGENT-CHANNEL.md).</summary>
 internal sealed class SandboxFiles(AgentChannel channel)
 {
     /// <summary>Data bytes per write frame: the frame also carries the path (≤ 4096 bytes) and 13 bytes of fields.</summary>

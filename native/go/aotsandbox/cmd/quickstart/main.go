@@ -1,4 +1,4 @@
-// Command quickstart is the seed quickstart in Go: create, run `python --version` with streamed output, destroy.
+// Command quickstart is the quickstart of Adobe's Python SDK README in Go: create, run `python --version` with streamed output, destroy.
 // Run: `go run ./cmd/quickstart` with __OW_API_HOST / __OW_NAMESPACE / __OW_API_KEY set.
 package main
 

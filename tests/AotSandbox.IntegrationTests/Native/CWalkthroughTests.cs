@@ -43,10 +43,36 @@ public sealed partial class CWalkthroughTests(NativeEmulatorFixture emulator)
         Assert.True(!lost.Success || lost.Groups[1].Value == "0", "definitely lost: " + lost.Value);
     }
 
+    /// <summary>
+    /// Builds the walkthrough the way a C user builds against an installed library: flags from pkg-config (the prefix
+    /// native/install.sh laid out), an rpath to its libdir since that prefix is not a system one. The program then
+    /// records the soname (libaotsandbox.so.ABI), not the file name it was linked through.
+    /// </summary>
     internal static async Task<string> BuildAsync()
     {
-        string so = await NativeBuild.LibraryAsync();
-        return await CompileAsync(NativeBuild.LibDir, Path.Combine(NativeBuild.RepoRoot, "artifacts", "native", "c"), so);
+        await NativeInstall.PrefixAsync();
+        string outDir = Path.Combine(NativeBuild.RepoRoot, "artifacts", "native", "c");
+        Directory.CreateDirectory(outDir);
+        string exe = Path.Combine(outDir, "walkthrough");
+        var env = new Dictionary<string, string>
+        {
+            ["PKG_CONFIG_PATH"] = NativeInstall.PkgConfigPath,
+            ["SRC"] = Path.Combine(NativeBuild.RepoRoot, "native", "c", "walkthrough.c"),
+            ["EXE"] = exe,
+        };
+        RequiredTool.Ensure("cc");
+        RequiredTool.Ensure("pkg-config");
+        ProcessResult cc = await NativeProcess.RunAsync(
+            "sh",
+            ["-c", "cc -std=c11 -Wall -Wextra -Werror -g -O1 \"$SRC\" -o \"$EXE\" $(pkg-config --cflags --libs aotsandbox) -Wl,-rpath,$(pkg-config --variable=libdir aotsandbox)"],
+            NativeBuild.RepoRoot,
+            TimeSpan.FromMinutes(1),
+            env);
+        Assert.True(cc.ExitCode == 0, "cc with pkg-config flags failed:\n" + cc.Output);
+        ProcessResult needed = await NativeProcess.RunAsync("readelf", ["-d", exe], NativeBuild.RepoRoot, TimeSpan.FromSeconds(30));
+        Assert.Contains("Shared library: [libaotsandbox.so.", needed.Output, StringComparison.Ordinal);
+        Assert.Contains($"[{NativeInstall.Prefix}/lib]", needed.Output, StringComparison.Ordinal); // RUNPATH from pkg-config's libdir
+        return exe;
     }
 
     /// <summary>
@@ -70,6 +96,11 @@ public sealed partial class CWalkthroughTests(NativeEmulatorFixture emulator)
                 await Tool("objcopy", ["--strip-debug", dbg, sym], dir);
                 await Tool("objcopy", ["--remove-section=.gnu_debuglink", "--add-gnu-debuglink=libaotsandbox.so.sym", so, copy], dir);
             }
+
+            // The program records the library's soname (libaotsandbox.so.ABI): point that name at the copy too.
+            string soname = Directory.EnumerateFiles(NativeBuild.LibDir).Select(Path.GetFileName).Single(name => SonameLink().IsMatch(name!))!;
+            File.Delete(Path.Combine(dir, soname));
+            File.CreateSymbolicLink(Path.Combine(dir, soname), "libaotsandbox.so");
         }
         finally
         {
@@ -122,6 +153,9 @@ public sealed partial class CWalkthroughTests(NativeEmulatorFixture emulator)
             Console.WriteLine("[native metric] " + m.Value);
         }
     }
+
+    [GeneratedRegex(@"^libaotsandbox\.so\.\d+$")]
+    private static partial Regex SonameLink();
 
     [GeneratedRegex(@"definitely lost: ([\d,]+) bytes")]
     private static partial Regex DefinitelyLost();

@@ -10,6 +10,7 @@ internal static class NativeProcess
 {
     public static async Task<ProcessResult> RunAsync(string file, IEnumerable<string> args, string workingDirectory, TimeSpan limit, IReadOnlyDictionary<string, string>? env = null)
     {
+        RequiredTool.Ensure(file);
         var info = new ProcessStartInfo(file)
         {
             WorkingDirectory = workingDirectory,

@@ -1,13 +1,20 @@
 namespace AotSandbox.IntegrationTests.Native;
 
-/// <summary>native/rust: `cargo test` (layout test of the hand-written -sys crate + the safe-API walkthrough), offline.</summary>
+/// <summary>
+/// native/rust: `cargo test` (layout test of the hand-written -sys crate + the safe-API walkthrough), offline. The -sys
+/// crate finds the library through pkg-config, in the prefix native/install.sh laid out.
+/// </summary>
 [Collection(NativeEmulatorCollection.Name)]
 public sealed class RustBindingTests(NativeEmulatorFixture emulator)
 {
     [Fact]
     public async Task CargoTest_LayoutAndWalkthroughPass()
     {
+        await NativeInstall.PrefixAsync();
         Dictionary<string, string> env = emulator.Environment();
+        env["PKG_CONFIG_PATH"] = NativeInstall.PkgConfigPath;
+        env.Remove("AOTSANDBOX_LIB_DIR"); // it would win over pkg-config
+        env["LD_LIBRARY_PATH"] = Path.Combine(NativeInstall.Prefix, "lib"); // and the programs run the installed copy
         env["CARGO_TARGET_DIR"] = Path.Combine(NativeBuild.RepoRoot, "artifacts", "native", "rust-target");
         env["CARGO_TERM_COLOR"] = "never";
         ProcessResult cargo = await NativeProcess.RunAsync(
@@ -32,5 +39,12 @@ public sealed class RustBindingTests(NativeEmulatorFixture emulator)
         Assert.True(example.ExitCode == 0, "cargo run --example quickstart failed:\n" + example.Output);
         Assert.Contains("Python 3.", example.Output, StringComparison.Ordinal);
         Assert.Contains("exit code Some(0)", example.Output, StringComparison.Ordinal);
+
+        // build.rs took the library pkg-config named (cargo replays the build script's line on cached builds too),
+        // and the example records the soname.
+        Assert.Contains($"libaotsandbox from pkg-config ({NativeInstall.Prefix}/lib)", cargo.Output, StringComparison.Ordinal);
+        string quickstart = Path.Combine(env["CARGO_TARGET_DIR"], "debug", "examples", "quickstart");
+        ProcessResult dynamic = await NativeProcess.RunAsync("readelf", ["-d", quickstart], NativeBuild.RepoRoot, TimeSpan.FromSeconds(30));
+        Assert.Contains("Shared library: [libaotsandbox.so.", dynamic.Output, StringComparison.Ordinal);
     }
 }

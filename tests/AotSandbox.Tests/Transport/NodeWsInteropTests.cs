@@ -22,7 +22,7 @@ public sealed class NodeWsInteropTests : IDisposable
         _timeout.Dispose();
     }
 
-    [NodeTheory]
+    [Theory]
     [InlineData(0)]
     [InlineData(125)]
     [InlineData(65_536)]
@@ -38,7 +38,7 @@ public sealed class NodeWsInteropTests : IDisposable
         Assert.Equal(payload, echoed.Payload.ToArray());
     }
 
-    [NodeFact]
+    [Fact]
     public async Task Ping_FromServer_AnsweredWithSamePayload()
     {
         await using IMessageTransport client = await WebSocketClient.ConnectAsync(Server.Uri, new WebSocketClientOptions(), Token);
@@ -47,7 +47,7 @@ public sealed class NodeWsInteropTests : IDisposable
         Assert.Equal("pong:héllo", Encoding.UTF8.GetString(report.Payload));
     }
 
-    [NodeTheory]
+    [Theory]
     [InlineData(1000)]
     [InlineData(4001)]
     [InlineData(4003)]
@@ -63,7 +63,7 @@ public sealed class NodeWsInteropTests : IDisposable
         Assert.Equal($"closed {code}", Server.NextLine(StartTimeout));
     }
 
-    [NodeTheory]
+    [Theory]
     [InlineData(1000)]
     [InlineData(4001)]
     [InlineData(4004)]

@@ -142,7 +142,7 @@ internal sealed partial class SandboxSession
         {
             accepted = ServerFrameReader.TryRead(first.Payload, ref _contiguousBuffer, out ServerFrame frame)
                 && frame.Type == FrameType.AuthOk
-                && (!frame.SandboxId.IsPresent || string.Equals(frame.SandboxId.GetString(), SandboxId, StringComparison.Ordinal));
+                && AnnouncesThisSandbox(frame.SandboxId);
         }
         finally
         {
@@ -357,5 +357,15 @@ internal sealed partial class SandboxSession
         }
 
         _builders.Dispose();
+    }
+
+    /// <summary>
+    /// Whether <c>auth.ok</c> names this sandbox. An absent, null or empty <c>sandboxId</c> is accepted: the service's
+    /// own clients compare only a non-empty id, so a service that leaves it empty works with them and must with us.
+    /// </summary>
+    private bool AnnouncesThisSandbox(JsonText sandboxId)
+    {
+        string? announced = sandboxId.IsPresent ? sandboxId.GetString() : null;
+        return string.IsNullOrEmpty(announced) || string.Equals(announced, SandboxId, StringComparison.Ordinal);
     }
 }

@@ -27,6 +27,19 @@ public sealed class ConnectTests
     }
 
     [Theory]
+    [InlineData("{\"type\":\"auth.ok\",\"sandboxId\":\"\"}")]
+    [InlineData("{\"type\":\"auth.ok\",\"sandboxId\":null}")]
+    public async Task Connect_AuthOkWithEmptySandboxId_IsAccepted(string authOk)
+    {
+        // The service's own clients accept these (they only compare a non-empty id), so a service that sends them works.
+        var transport = new InMemoryTransport();
+        transport.Enqueue(authOk);
+        Sandbox sandbox = TestSandbox.Create(transport);
+        await sandbox.ConnectAsync();
+        Assert.True(sandbox.IsConnected);
+    }
+
+    [Theory]
     [InlineData("{\"type\":\"auth.error\",\"message\":\"bad token\"}")]
     [InlineData("{\"type\":\"auth.ok\",\"sandboxId\":\"sb-other\"}")]
     [InlineData("{\"type\":\"exec.output\",\"execId\":\"e\",\"data\":\"x\"}")]

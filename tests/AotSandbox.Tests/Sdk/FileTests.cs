@@ -52,6 +52,21 @@ public sealed class FileTests
         Assert.Equal(new byte[] { 0, 1, 2, 255 }, await read);
     }
 
+    [Theory]
+    [InlineData("AAEC\\n/w==")]
+    [InlineData("AAEC\\r\\n/w==\\n")]
+    [InlineData("AA EC\\t/w==")]
+    public async Task ReadFile_Base64WithLineBreaks_IsDecoded(string content)
+    {
+        // MIME-style base64 (line breaks every 76 characters, as some encoders write it) decodes like the service's own
+        // clients decode it: whitespace between the characters is ignored.
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync();
+        Task<byte[]> read = sandbox.ReadFileBytesAsync("bin");
+        string id = TestSandbox.ExecIdOf(await transport.NextSentAsync());
+        transport.Enqueue($"{{\"type\":\"file.content\",\"execId\":\"{id}\",\"content\":\"{content}\",\"encoding\":\"base64\"}}");
+        Assert.Equal(new byte[] { 0, 1, 2, 255 }, await read);
+    }
+
     [Fact]
     public async Task ReadFile_InvalidUtf8_TellsToUseReadFileBytes()
     {

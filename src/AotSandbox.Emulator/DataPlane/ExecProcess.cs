@@ -214,8 +214,14 @@ internal sealed class ExecProcess : IProcessSink
                 return false;
             }
 
-            _pendingStdinBytes += cost;
-            return _stdin.Writer.TryWrite(data);
+            if (_stdin.Writer.TryWrite(data))
+            {
+                _pendingStdinBytes += cost;
+            }
+
+            // A completed writer means the process's stdin is gone (it closed it, or exited a moment ago): the data
+            // is dropped like a write to a closed pipe. Only a full budget is an overflow the client must hear about.
+            return true;
         }
     }
 

@@ -24,6 +24,11 @@ internal sealed class SandboxConnection : IDisposable
 
     private readonly CancellationTokenSource _closing = new();
     private readonly CancellationTokenSource _abort = new();
+    // Serialises RequestClose's cancellations with Dispose: DELETE closes every connection of a sandbox while each
+    // connection's own handler may be disposing it, and a Cancel on a disposed source throws (a 500 on DELETE, seen
+    // under the burst soak).
+    private readonly object _lifecycle = new();
+    private bool _disposed;
     private int _closeRequested;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
     private string _closeReason = string.Empty;
@@ -55,7 +60,18 @@ internal sealed class SandboxConnection : IDisposable
             return;
         }
 
-        using var stuck = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+        CancellationTokenSource stuck;
+        lock (_lifecycle)
+        {
+            if (_disposed)
+            {
+                return; // the handler ended: the frame has nowhere to go
+            }
+
+            stuck = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+        }
+
+        using var stuckScope = stuck;
         stuck.CancelAfter(_stuckTimeout);
         try
         {
@@ -91,8 +107,16 @@ internal sealed class SandboxConnection : IDisposable
         _closeReason = reason.Length <= 120 ? reason : reason[..120];
         _drainBeforeClose = drain;
         _outgoing.Writer.TryComplete();
-        _closing.Cancel();
-        _abort.CancelAfter(TimeSpan.FromSeconds(5));
+        lock (_lifecycle)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _closing.Cancel();
+            _abort.CancelAfter(TimeSpan.FromSeconds(5));
+        }
     }
 
     /// <summary>Sends queued frames until a close is requested, then the close frame. Completes when the socket is done sending.</summary>
@@ -186,8 +210,13 @@ internal sealed class SandboxConnection : IDisposable
     public void Dispose()
     {
         RequestClose(WebSocketCloseStatus.NormalClosure, string.Empty, drain: false);
-        _closing.Dispose();
-        _abort.Dispose();
+        lock (_lifecycle)
+        {
+            _disposed = true;
+            _closing.Dispose();
+            _abort.Dispose();
+        }
+
         if (_keepBuffers)
         {
             return;

@@ -113,8 +113,18 @@ internal sealed class SandboxManager
         Registry.Bury(sandbox, status, reason);
         // Every command dies with the sandbox: say so on every connection before the 1000 close, since some clients
         // take a normal close as "nothing more is coming" and would otherwise wait for those exits forever.
-        await sandbox.SettleExecsAsync(SettleBound).ConfigureAwait(false);
-        sandbox.CloseConnections(reason);
+        try
+        {
+            await sandbox.SettleExecsAsync(SettleBound).ConfigureAwait(false);
+            sandbox.CloseConnections(reason);
+        }
+#pragma warning disable CA1031 // Telling clients is best effort; the runtime teardown below must run whatever happened here.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            EmulatorLog.TeardownFailed(_logger, sandbox.Id, e);
+        }
+
         try
         {
             if (_network is not null)

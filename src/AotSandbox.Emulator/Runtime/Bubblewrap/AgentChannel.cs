@@ -267,7 +267,7 @@ internal sealed class AgentChannel
                 if (payload[0] is not (1 or 2))
                     return $"output of exec {id} on stream {payload[0]} (expected 1 or 2)";
                 if (!process.OnOutput(payload[0], payload[1..]))
-                    return $"exec {id} sent more than {AgentWire.OutputWindow + AgentWire.MaxOutputChunk} bytes of output the host had not acknowledged";
+                    return $"exec {id} sent more than {AgentWire.MaxUnacknowledgedOutput} bytes of output the host had not acknowledged";
                 break;
             case AgentWire.StdinCredit:
                 if (!process.OnStdinCredit(BinaryPrimitives.ReadUInt32LittleEndian(payload)))

@@ -27,6 +27,14 @@ internal static class AgentWire
     /// <summary>Largest output chunk the agent sends (its MAX_OUTPUT_CHUNK).</summary>
     public const int MaxOutputChunk = 64 * 1024;
 
+    /// <summary>
+    /// The most unacknowledged output an honest agent can have sent for one exec: it reads an exec's pipes while less
+    /// than <see cref="OutputWindow"/> is unacknowledged, and one poll round may then read a chunk from stdout and
+    /// another from stderr. More than this is a hostile or broken agent. (One chunk of slack was too little: a command
+    /// flooding both streams failed its sandbox.)
+    /// </summary>
+    public const int MaxUnacknowledgedOutput = OutputWindow + (2 * MaxOutputChunk);
+
     /// <summary>Per-exec output the agent may have sent but not had acknowledged (its OUTPUT_WINDOW).</summary>
     public const int OutputWindow = 512 * 1024;
 

@@ -103,7 +103,7 @@ internal sealed class BubblewrapProcess : SandboxProcess
     /// <summary>Queues a chunk; false when the agent overran its output window (an honest agent never does).</summary>
     public bool OnOutput(int stream, ReadOnlySpan<byte> data)
     {
-        if (Interlocked.Add(ref _queuedOutput, data.Length) > AgentWire.OutputWindow + AgentWire.MaxOutputChunk)
+        if (Interlocked.Add(ref _queuedOutput, data.Length) > AgentWire.MaxUnacknowledgedOutput)
             return false;
         var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(buffer);

@@ -41,11 +41,23 @@ internal static class PoolUidGuard
         {
             if (LeftoverSweeper.IsInCgroupParent(pid, cgroupParent) != false)
                 continue; // ours (a leftover sandbox the sweep will remove), or it exited meanwhile
+            if (IsExiting(pid))
+                continue; // a zombie has left its cgroups (the kernel shows "/") and holds nothing: e.g. the bwrap of a
+                          // sandbox whose emulator was SIGKILLed, not yet reaped by its new parent
             var uid = LeftoverSweeper.ReadRealUid($"/proc/{pid}");
             var name = ReadOrEmpty($"/proc/{pid}/comm").Trim();
             return string.Create(CultureInfo.InvariantCulture, $"uid {uid} is used by host process {pid} ({name}), which is not one of this emulator's sandboxes");
         }
         return null;
+    }
+
+    /// <summary>Whether the process is a zombie or dead (state Z or X in /proc/PID/stat), or already gone.</summary>
+    private static bool IsExiting(int pid)
+    {
+        string stat = ReadOrEmpty($"/proc/{pid}/stat");
+        // "pid (comm) S ...": the state follows the last ')' (comm may contain parentheses and spaces).
+        int close = stat.LastIndexOf(')');
+        return close < 0 || close + 2 >= stat.Length || stat[close + 2] is 'Z' or 'X';
     }
 
     private static string ReadOrEmpty(string path)

@@ -44,4 +44,8 @@ fi
 command -v cargo >/dev/null 2>&1 || { say "cargo is missing: install Rust with rustup (https://rustup.rs), then re-run"; exit 1; }
 command -v dotnet >/dev/null 2>&1 || { say "dotnet is missing: install the .NET 10 SDK, then re-run"; exit 1; }
 
+# Style is part of green: the .editorconfig's rules, checked over the whole solution (the build enforces them too).
+say "dotnet format --verify-no-changes"
+dotnet format AotSandbox.sln --verify-no-changes -v q || { say "formatting differs: run 'dotnet format AotSandbox.sln' and commit the result"; exit 1; }
+
 exec dotnet test AotSandbox.sln -c Release "$@"

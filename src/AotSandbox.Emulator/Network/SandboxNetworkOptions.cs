@@ -68,10 +68,17 @@ internal sealed record EgressResolveOverride(string Name, IPEndPoint Target)
     public static EgressResolveOverride Parse(string text)
     {
         int eq = text.IndexOf('=', StringComparison.Ordinal);
-        if (eq <= 0) throw new FormatException("EgressResolve expects NAME=IP:PORT");
+        if (eq <= 0)
+        {
+            throw new FormatException("EgressResolve expects NAME=IP:PORT");
+        }
+
         string name = HostName.Canonicalize(text.AsSpan(0, eq), out string? error) ?? throw new FormatException("EgressResolve name: " + error);
         if (!IPEndPoint.TryParse(text.AsSpan(eq + 1), out IPEndPoint? target) || target.Port == 0)
+        {
             throw new FormatException("EgressResolve target must be IP:PORT");
+        }
+
         return new EgressResolveOverride(name, target);
     }
 

@@ -52,10 +52,17 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
     {
         get
         {
-            if (_ca is null) throw new InvalidOperationException("SandboxNetworkService not started");
+            if (_ca is null)
+            {
+                throw new InvalidOperationException("SandboxNetworkService not started");
+            }
+
             var env = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (string name in (string[])["SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "GIT_SSL_CAINFO", "CARGO_HTTP_CAINFO", "PIP_CERT"])
+            {
                 env[name] = SandboxCaBundlePath;
+            }
+
             return new SandboxNetworkSetup(env,
             [
                 new SandboxNetworkFile(CaBundlePath, SandboxCaBundlePath),
@@ -78,7 +85,11 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
         WriteReadable(Path.GetFileName(CaBundlePath), _ca.BundleText());
         WriteReadable(Path.GetFileName(ResolvConfPath), "nameserver 127.0.0.1\noptions attempts:2 timeout:2\n");
         _verifier = new UpstreamCertificateVerifier(_options.EgressTrustCaFiles);
-        if (_options.EgressUpstreamNetns is string path) _upstreamNetns = NetnsSocketFactory.OpenNamespace(path);
+        if (_options.EgressUpstreamNetns is string path)
+        {
+            _upstreamNetns = NetnsSocketFactory.OpenNamespace(path);
+        }
+
         _dialer = new UpstreamDialer(_options, _sockets, _upstreamNetns);
         _previewListener = new Socket(_options.PreviewListen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         _previewListener.Bind(_options.PreviewListen);
@@ -95,12 +106,25 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
     /// </summary>
     public async Task<SandboxNetworkAttachment> AttachAsync(string sandboxId, string netnsPath, EgressPolicy policy, IReadOnlyList<int> ports, CancellationToken cancellationToken)
     {
-        if (_ca is null || _dialer is null || _verifier is null || _preview is null) throw new InvalidOperationException("SandboxNetworkService not started");
-        if (sandboxId.Length is 0 or > 64 || !sandboxId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
-            throw new ArgumentException("sandbox id must be 1..64 of [A-Za-z0-9_-]", nameof(sandboxId));
-        if (ports.Any(p => p is < 1 or > 65535)) throw new ArgumentException("ports must be 1..65535", nameof(ports));
+        if (_ca is null || _dialer is null || _verifier is null || _preview is null)
+        {
+            throw new InvalidOperationException("SandboxNetworkService not started");
+        }
 
-        if (_sandboxes.ContainsKey(sandboxId)) throw new InvalidOperationException($"sandbox {sandboxId} is already attached");
+        if (sandboxId.Length is 0 or > 64 || !sandboxId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw new ArgumentException("sandbox id must be 1..64 of [A-Za-z0-9_-]", nameof(sandboxId));
+        }
+
+        if (ports.Any(p => p is < 1 or > 65535))
+        {
+            throw new ArgumentException("ports must be 1..65535", nameof(ports));
+        }
+
+        if (_sandboxes.ContainsKey(sandboxId))
+        {
+            throw new InvalidOperationException($"sandbox {sandboxId} is already attached");
+        }
 
         await NetnsFirewall.ApplyAsync(netnsPath, cancellationToken).ConfigureAwait(false);
         var tokens = new List<string>();
@@ -129,13 +153,21 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
                 urls[port] = string.Create(CultureInfo.InvariantCulture, $"http://{PreviewHost.Label(port, token)}.{PreviewHost.Domain}:{PreviewEndpoint.Port}");
             }
 
-            if (!_sandboxes.TryAdd(sandboxId, sandbox)) throw new InvalidOperationException($"sandbox {sandboxId} is already attached");
+            if (!_sandboxes.TryAdd(sandboxId, sandbox))
+            {
+                throw new InvalidOperationException($"sandbox {sandboxId} is already attached");
+            }
+
             SandboxNetworkSetup setup = SandboxSetup;
             return new SandboxNetworkAttachment(sandboxId, setup.Environment, setup.Files, urls);
         }
         catch
         {
-            foreach (string token in tokens) _preview.Remove(token);
+            foreach (string token in tokens)
+            {
+                _preview.Remove(token);
+            }
+
             await sandbox.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -147,22 +179,36 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
     /// <summary>Replaces a sandbox's policy; new connections and DNS answers use it at once.</summary>
     public void UpdatePolicy(string sandboxId, EgressPolicy policy)
     {
-        if (_sandboxes.TryGetValue(sandboxId, out AttachedSandbox? s)) s.Policy = policy;
+        if (_sandboxes.TryGetValue(sandboxId, out AttachedSandbox? s))
+        {
+            s.Policy = policy;
+        }
     }
 
     /// <summary>Stops the sandbox's proxy and resolver, withdraws its preview routes, closes its sockets.</summary>
     public async Task DetachAsync(string sandboxId)
     {
         _preview?.RemoveSandbox(sandboxId);
-        if (_sandboxes.TryRemove(sandboxId, out AttachedSandbox? sandbox)) await sandbox.DisposeAsync().ConfigureAwait(false);
+        if (_sandboxes.TryRemove(sandboxId, out AttachedSandbox? sandbox))
+        {
+            await sandbox.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         // Idempotent: the emulator disposes it on stop and again on dispose, and a failed start disposes it early.
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        foreach (string id in _sandboxes.Keys.ToList()) await DetachAsync(id).ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        foreach (string id in _sandboxes.Keys.ToList())
+        {
+            await DetachAsync(id).ConfigureAwait(false);
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         _previewListener?.Dispose();
         try { await _previewLoop.ConfigureAwait(false); } catch (OperationCanceledException) { }
@@ -203,7 +249,11 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
         public async ValueTask DisposeAsync()
         {
             await Stopping.CancelAsync().ConfigureAwait(false);
-            foreach (Socket s in _owned) s.Dispose();
+            foreach (Socket s in _owned)
+            {
+                s.Dispose();
+            }
+
             try { await Loops.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
             catch (Exception ex) when (ex is OperationCanceledException or TimeoutException) { }
             Netns.Dispose();

@@ -1,7 +1,7 @@
-using AotSandbox.Emulator.Network;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using System.Runtime.InteropServices;
+using AotSandbox.Emulator.Network;
 using AotSandbox.Emulator.Sandboxes;
 
 namespace AotSandbox.Emulator.Rest;

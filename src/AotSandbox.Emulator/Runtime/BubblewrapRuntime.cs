@@ -40,7 +40,10 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
     {
         PoolUidGuard.Check(_options, _uids);
         lock (_gate)
+        {
             _ownership ??= RuntimeOwnership.Acquire(_options);
+        }
+
         return LeftoverSweeper.SweepAsync(_options, _uids, Snapshot(), cancellationToken);
     }
 
@@ -48,11 +51,17 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (!SafeId().IsMatch(spec.Id))
+        {
             throw new SandboxRuntimeException($"invalid sandbox id '{spec.Id}': use 1-64 characters of [A-Za-z0-9_-]");
+        }
+
         var agent = await InstallAgentAsync(cancellationToken).ConfigureAwait(false);
         var sandbox = new BubblewrapSandbox(_options, spec, _uids, _uids.Rent(), Forget);
         lock (_gate)
+        {
             _live.Add(sandbox);
+        }
+
         try
         {
             await sandbox.StartAsync(agent, cancellationToken).ConfigureAwait(false);
@@ -69,7 +78,10 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
     public async ValueTask DisposeAsync()
     {
         foreach (var sandbox in Snapshot())
+        {
             await sandbox.DisposeAsync().ConfigureAwait(false);
+        }
+
         lock (_gate)
         {
             _ownership?.Dispose();
@@ -80,13 +92,17 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
     private BubblewrapSandbox[] Snapshot()
     {
         lock (_gate)
+        {
             return [.. _live];
+        }
     }
 
     private void Forget(BubblewrapSandbox sandbox)
     {
         lock (_gate)
+        {
             _live.Remove(sandbox);
+        }
     }
 
     /// <summary>
@@ -96,14 +112,23 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
     private async Task<string> InstallAgentAsync(CancellationToken cancellationToken)
     {
         if (_installedAgent is { } installed)
+        {
             return installed;
+        }
+
         if (OperatingSystem.IsWindows())
+        {
             throw new PlatformNotSupportedException();
+        }
+
         await _agentInstall.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_installedAgent is not null)
+            {
                 return _installedAgent;
+            }
+
             const UnixFileMode ReadExecute = UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead
                 | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
             var bin = Path.Combine(_options.StateRoot, "bin");

@@ -39,9 +39,15 @@ internal static partial class TrustedStatePath
     public static void EnsureDirectory(string path)
     {
         if (OperatingSystem.IsWindows())
+        {
             throw new PlatformNotSupportedException();
+        }
+
         if (!Path.IsPathFullyQualified(path))
+        {
             throw new SandboxRuntimeUnavailableException($"state directory '{path}' must be an absolute path");
+        }
+
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         uint owner = GetEffectiveUserId();
         Verify("/", Stat("/") ?? throw new SandboxRuntimeUnavailableException("cannot stat /"), owner, isTarget: full == "/");
@@ -70,7 +76,10 @@ internal static partial class TrustedStatePath
     public static void CreateNewFile(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
     {
         if (OperatingSystem.IsWindows())
+        {
             throw new PlatformNotSupportedException();
+        }
+
         using var stream = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.CreateNew,
@@ -107,16 +116,27 @@ internal static partial class TrustedStatePath
     {
         const string Fix = "remove it, or point the emulator's state (--state-dir / --instance) at a directory only root can write";
         if ((status.Mode & FileTypeMask) == FileTypeSymlink)
+        {
             throw new SandboxRuntimeUnavailableException($"refusing state path '{path}': it is a symbolic link; use the real path, or {Fix}");
+        }
+
         if ((status.Mode & FileTypeMask) != FileTypeDirectory)
+        {
             throw new SandboxRuntimeUnavailableException($"refusing state path '{path}': it is not a directory; {Fix}");
+        }
+
         if (status.Uid != owner)
+        {
             throw new SandboxRuntimeUnavailableException(string.Create(CultureInfo.InvariantCulture,
                 $"refusing state directory '{path}': it is owned by uid {status.Uid}, not {owner} (someone else could plant files the emulator would write through); {Fix}"));
+        }
+
         bool othersWrite = (status.Mode & GroupOrOtherWrite) != 0;
         if (othersWrite && (isTarget || (status.Mode & Sticky) == 0))
+        {
             throw new SandboxRuntimeUnavailableException(
                 $"refusing state directory '{path}': mode {Convert.ToString(status.Mode & 0xFFF, 8)} lets group or others write into it; {Fix}");
+        }
     }
 
     private static unsafe FileStatus? Stat(string path)
@@ -127,7 +147,10 @@ internal static partial class TrustedStatePath
         {
             int error = Marshal.GetLastPInvokeError();
             if (error == Enoent)
+            {
                 return null;
+            }
+
             throw new SandboxRuntimeUnavailableException(string.Create(CultureInfo.InvariantCulture,
                 $"cannot inspect state path '{path}' (errno {error}): {Marshal.GetPInvokeErrorMessage(error)}"));
         }

@@ -265,7 +265,10 @@ public sealed class CliCommandTests(CliFixture fixture)
 
         CliRun noCredentials = await fixture.RunAsync(["status", "sb-x"], null, environment: new Dictionary<string, string?>
         {
-            ["__OW_API_HOST"] = null, ["__OW_NAMESPACE"] = null, ["__OW_API_KEY"] = null, ["XDG_STATE_HOME"] = fixture.StateHome,
+            ["__OW_API_HOST"] = null,
+            ["__OW_NAMESPACE"] = null,
+            ["__OW_API_KEY"] = null,
+            ["XDG_STATE_HOME"] = fixture.StateHome,
         });
         Assert.Equal(1, noCredentials.ExitCode);
         AssertOneErrorLine(noCredentials, "aotsandbox: ");

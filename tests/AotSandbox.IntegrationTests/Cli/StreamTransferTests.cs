@@ -21,7 +21,10 @@ public sealed class StreamTransferTests(CliFixture fixture)
     {
         await using Sandbox sandbox = await Sandbox.CreateAsync(new SandboxCreateOptions
         {
-            ApiHost = fixture.Server.ApiHost, Namespace = fixture.Server.Namespace, ApiKey = fixture.Server.ApiKey, Size = SandboxSize.Small,
+            ApiHost = fixture.Server.ApiHost,
+            Namespace = fixture.Server.Namespace,
+            ApiKey = fixture.Server.ApiKey,
+            Size = SandboxSize.Small,
         });
         Assert.Contains(SandboxExtensionNames.FileRange, sandbox.Extensions);
         byte[] original = RandomNumberGenerator.GetBytes(size);

@@ -56,7 +56,10 @@ public sealed class CreateRollbackTests
         int split = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         string body = response[(split + 4)..];
         if (response.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase))
+        {
             body = Dechunk(body);
+        }
+
         return (status, body);
     }
 
@@ -69,7 +72,10 @@ public sealed class CreateRollbackTests
             int eol = chunked.IndexOf("\r\n", at, StringComparison.Ordinal);
             int size = Convert.ToInt32(chunked[at..eol], 16);
             if (size == 0)
+            {
                 return body.ToString();
+            }
+
             body.Append(chunked, eol + 2, size);
             at = eol + 2 + size + 2;
         }

@@ -57,7 +57,9 @@ public sealed class UnauthenticatedWebSocketTests
         finally
         {
             foreach (TcpClient client in clients)
+            {
                 client.Dispose();
+            }
         }
     }
 
@@ -72,7 +74,9 @@ public sealed class UnauthenticatedWebSocketTests
         try
         {
             for (int i = 0; i < UnauthenticatedBound; i++)
+            {
                 held.Add(await UpgradeAsync(port));
+            }
 
             using TcpClient extra = new();
             await extra.ConnectAsync("127.0.0.1", port);
@@ -82,7 +86,10 @@ public sealed class UnauthenticatedWebSocketTests
 
             // Those slots come back when the holders go: a new upgrade succeeds again.
             foreach (TcpClient client in held)
+            {
                 client.Dispose();
+            }
+
             held.Clear();
             var deadline = Stopwatch.StartNew();
             while (true)
@@ -91,7 +98,10 @@ public sealed class UnauthenticatedWebSocketTests
                 await again.ConnectAsync("127.0.0.1", port);
                 string second = await HandshakeAsync(again, port);
                 if (second.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
+                {
                     break;
+                }
+
                 Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), "slots of closed unauthenticated connections were never released: " + second);
                 await Task.Delay(100);
             }
@@ -99,7 +109,9 @@ public sealed class UnauthenticatedWebSocketTests
         finally
         {
             foreach (TcpClient client in held)
+            {
                 client.Dispose();
+            }
         }
     }
 
@@ -125,7 +137,10 @@ public sealed class UnauthenticatedWebSocketTests
         while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
         {
             if (await stream.ReadAsync(one, timeout.Token) == 0)
+            {
                 return head.ToString();
+            }
+
             head.Append((char)one[0]);
         }
 

@@ -447,8 +447,12 @@ public abstract class WebSocketProtocolTests
         {
             await ws.SendAsync(new JsonObject
             {
-                ["type"] = "file.write", ["execId"] = Frames.NewFileId(), ["path"] = "/tmp/big.bin", ["offset"] = offset,
-                ["content"] = Convert.ToBase64String(data, offset, 300 * 1024), ["encoding"] = "base64",
+                ["type"] = "file.write",
+                ["execId"] = Frames.NewFileId(),
+                ["path"] = "/tmp/big.bin",
+                ["offset"] = offset,
+                ["content"] = Convert.ToBase64String(data, offset, 300 * 1024),
+                ["encoding"] = "base64",
             });
             Assert.Equal(300 * 1024, (int)(await ws.ReceiveAsync())["size"]!);
         }

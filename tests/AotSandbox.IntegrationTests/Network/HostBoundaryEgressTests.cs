@@ -52,7 +52,10 @@ public sealed class HostBoundaryEgressTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        if (_lab is not null) await _lab.DisposeAsync();
+        if (_lab is not null)
+        {
+            await _lab.DisposeAsync();
+        }
     }
 
     [Fact]

@@ -120,7 +120,7 @@ internal sealed class NetworkLab : IAsyncDisposable
     {
         // Namespaces and files must go even when a step before fails.
         foreach (IAsyncDisposable d in _owned) { try { await d.DisposeAsync(); } catch (Exception) { } }
-        try { if (Service is not null) await Service.DisposeAsync(); } catch (Exception) { }
+        try { if (Service is not null) { await Service.DisposeAsync(); } } catch (Exception) { }
         Sockets.Dispose();
         foreach (string ns in _namespaces)
         {
@@ -150,7 +150,10 @@ internal sealed class NetworkLab : IAsyncDisposable
 
     public static void Chmod(string path, UnixFileMode mode)
     {
-        if (OperatingSystem.IsLinux()) File.SetUnixFileMode(path, mode);
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(path, mode);
+        }
     }
 
     /// <summary>Runs a host shell command (harness plumbing only; bounded).</summary>
@@ -166,7 +169,11 @@ internal sealed class NetworkLab : IAsyncDisposable
         try { await p.WaitForExitAsync(cts.Token); }
         catch (OperationCanceledException) { p.Kill(entireProcessTree: true); throw new TimeoutException("timed out: " + command); }
         (string so, string se) = (await o, await e);
-        if (check && p.ExitCode != 0) throw new InvalidOperationException($"`{command}` failed ({p.ExitCode}): {se}");
+        if (check && p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"`{command}` failed ({p.ExitCode}): {se}");
+        }
+
         return (p.ExitCode, so, se);
     }
 }
@@ -233,7 +240,11 @@ internal sealed class TestCertificates
         req.CertificateExtensions.Add(san.Build());
         req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        if (rogue) return req.CreateSelfSigned(now.AddDays(-1), now.AddDays(1));
+        if (rogue)
+        {
+            return req.CreateSelfSigned(now.AddDays(-1), now.AddDays(1));
+        }
+
         using X509Certificate2 pub = req.Create(_ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
         return pub.CopyWithPrivateKey(key);
     }

@@ -85,7 +85,10 @@ public sealed class PreviewAndDnsBoundsTests(ITestOutputHelper output) : IAsyncL
             Assert.StartsWith("HTTP/1.0 200", await FetchUntilOkAsync(preview, victimUrl.Authority), StringComparison.Ordinal);
 
             // Attacker 1 (127.0.0.2): 600 connections that never send a request line (more than the whole old pool).
-            for (int i = 0; i < 600; i++) held.Add(await ConnectFromAsync(IPAddress.Parse("127.0.0.2"), preview));
+            for (int i = 0; i < 600; i++)
+            {
+                held.Add(await ConnectFromAsync(IPAddress.Parse("127.0.0.2"), preview));
+            }
             // Attackers 2-5 (127.0.0.3-6): 60 relayed connections each into the tarpit sandbox, held open.
             for (int a = 3; a <= 6; a++)
             {
@@ -116,7 +119,10 @@ public sealed class PreviewAndDnsBoundsTests(ITestOutputHelper output) : IAsyncL
             Assert.True(perClient > 0 && timedOut > 0 && perClient + timedOut == 600, $"slow client: {perClient}x429 + {timedOut}x408 of 600");
             Assert.True(perSandbox > 0, $"429 for connections over the tarpit sandbox's share: {perSandbox}");
 
-            foreach (Socket s in held) s.Dispose();
+            foreach (Socket s in held)
+            {
+                s.Dispose();
+            }
 
             // Idle relay: a request into the tarpit is relayed, then nothing moves either way; the relay must end.
             using (Socket idle = await ConnectFromAsync(IPAddress.Loopback, preview))
@@ -132,7 +138,11 @@ public sealed class PreviewAndDnsBoundsTests(ITestOutputHelper output) : IAsyncL
         }
         finally
         {
-            foreach (Socket s in held) s.Dispose();
+            foreach (Socket s in held)
+            {
+                s.Dispose();
+            }
+
             await victim.DestroyAsync();
             await attacked.DestroyAsync();
         }
@@ -224,7 +234,11 @@ public sealed class PreviewAndDnsBoundsTests(ITestOutputHelper output) : IAsyncL
             while (true)
             {
                 int n = await s.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
-                if (n == 0) break;
+                if (n == 0)
+                {
+                    break;
+                }
+
                 text.Append(Encoding.ASCII.GetString(buffer, 0, n));
             }
         }

@@ -54,8 +54,15 @@ public sealed class PreviewTests : IAsyncLifetime
         _servers.Add(_a.PythonAsync(Server("A", 8081), 30_000));
         _servers.Add(_a.PythonAsync(Server("A", 9000, upgrade: true), 30_000));
         _servers.Add(_b.PythonAsync(Server("B", 8080), 30_000));
-        for (int i = 0; i < 150 && !(await SendAsync(Request(HostOf(_b, 8080)))).Contains("B 8080", StringComparison.Ordinal); i++) await Task.Delay(100);
-        for (int i = 0; i < 150 && !(await SendAsync(Request(HostOf(_a, 8080)))).Contains("A 8080", StringComparison.Ordinal); i++) await Task.Delay(100);
+        for (int i = 0; i < 150 && !(await SendAsync(Request(HostOf(_b, 8080)))).Contains("B 8080", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        for (int i = 0; i < 150 && !(await SendAsync(Request(HostOf(_a, 8080)))).Contains("A 8080", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
     }
 
     public async Task DisposeAsync() => await _lab.DisposeAsync();
@@ -144,7 +151,11 @@ public sealed class PreviewTests : IAsyncLifetime
             s = client.GetStream();
             await s.WriteAsync(Encoding.ASCII.GetBytes($"GET /ws HTTP/1.1\r\nHost: {HostOf(_a, 9000)}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"));
             n = await s.ReadAsync(buffer, cts.Token);
-            if (!Encoding.ASCII.GetString(buffer, 0, n).StartsWith("HTTP/1.1 502", StringComparison.Ordinal)) break;
+            if (!Encoding.ASCII.GetString(buffer, 0, n).StartsWith("HTTP/1.1 502", StringComparison.Ordinal))
+            {
+                break;
+            }
+
             await Task.Delay(100);
         }
         using TcpClient owned = client;
@@ -162,7 +173,11 @@ public sealed class PreviewTests : IAsyncLifetime
     {
         string tokenA = HostOf(_a, 8080).Split('.')[0][6..];
         string port = HostOf(_a, 8080).Split(':')[1];
-        for (int i = 0; i < 3; i++) await SendAsync(Request($"p8081-{tokenA}.preview.localhost:{port}"));
+        for (int i = 0; i < 3; i++)
+        {
+            await SendAsync(Request($"p8081-{tokenA}.preview.localhost:{port}"));
+        }
+
         await _lab.Service.DetachAsync(_a.Netns); // stops routes; lets the servers' accept time out sooner is not needed
         Assert.StartsWith("HTTP/1.1 404", await SendAsync(Request(HostOf(_a, 8080))), StringComparison.Ordinal);
         await NetworkLab.Sh($"ip netns pids {_a.Netns} | xargs -r kill");

@@ -77,7 +77,10 @@ public sealed class RealSandboxTests : IAsyncLifetime
         // Whatever the sandbox's user namespace grants, the host-owned netns refuses changes.
         // Each change reaches the kernel and is refused there (netlink EPERM, root-owned /proc/sys file EACCES).
         foreach (string tamper in new[] { "ip route del default", "nft flush ruleset", "ip link add x type veth peer name y" })
+        {
             (await _sandbox.ProbeAsync(tamper)).AssertRefused("EPERM");
+        }
+
         (await _sandbox.ProbeAsync("echo 0 > /proc/sys/net/ipv4/conf/lo/route_localnet")).AssertRefused("EACCES");
         Assert.Equal("403", (await Run("curl -sS --max-time 5 -o /dev/null -w '%{http_code}' http://198.51.100.20/")).Stdout);
         Assert.Equal("200", (await Run("curl -sS --max-time 5 -o /dev/null -w '%{http_code}' http://allowed.test/again")).Stdout);

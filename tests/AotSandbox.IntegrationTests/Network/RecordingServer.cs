@@ -75,7 +75,11 @@ internal sealed class RecordingServer : IAsyncDisposable
                     while ((end = IndexOf(buffer, "\r\n\r\n"u8)) < 0)
                     {
                         int n = await stream.ReadAsync(chunk, timeout.Token);
-                        if (n == 0) return;
+                        if (n == 0)
+                        {
+                            return;
+                        }
+
                         buffer.AddRange(chunk.AsSpan(0, n));
                     }
                     string head = Encoding.Latin1.GetString(buffer.GetRange(0, end).ToArray());
@@ -88,14 +92,21 @@ internal sealed class RecordingServer : IAsyncDisposable
                     while (buffer.Count < bodyLength)
                     {
                         int n = await stream.ReadAsync(chunk, timeout.Token);
-                        if (n == 0) return;
+                        if (n == 0)
+                        {
+                            return;
+                        }
+
                         buffer.AddRange(chunk.AsSpan(0, n));
                     }
                     buffer.RemoveRange(0, bodyLength);
                     Requests.Enqueue($"{start[0]} {(start.Length > 1 ? start[1] : "")} {host}");
                     string body = $"ok {(start.Length > 1 ? start[1] : "")}\n";
                     await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {body.Length}\r\nContent-Type: text/plain\r\n\r\n{body}"), timeout.Token);
-                    if (lines.Skip(1).Any(l => l.Equals("connection: close", StringComparison.OrdinalIgnoreCase))) return;
+                    if (lines.Skip(1).Any(l => l.Equals("connection: close", StringComparison.OrdinalIgnoreCase)))
+                    {
+                        return;
+                    }
                 }
             }
             catch (Exception)
@@ -110,15 +121,26 @@ internal sealed class RecordingServer : IAsyncDisposable
         for (int i = 0; i + pattern.Length <= list.Count; i++)
         {
             bool match = true;
-            for (int j = 0; j < pattern.Length && match; j++) match = list[i + j] == pattern[j];
-            if (match) return i;
+            for (int j = 0; j < pattern.Length && match; j++)
+            {
+                match = list[i + j] == pattern[j];
+            }
+
+            if (match)
+            {
+                return i;
+            }
         }
         return -1;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         _listener.Dispose();
         try { await _loop; } catch (Exception) { }

@@ -19,7 +19,9 @@ internal sealed class EmulatorLogCollector
     public (string[] Entries, int Dropped) Snapshot()
     {
         lock (_entries)
+        {
             return ([.. _entries], _dropped);
+        }
     }
 
     private void Add(string entry)
@@ -27,9 +29,13 @@ internal sealed class EmulatorLogCollector
         lock (_entries)
         {
             if (_entries.Count < Keep)
+            {
                 _entries.Add(entry);
+            }
             else
+            {
                 _dropped++;
+            }
         }
     }
 

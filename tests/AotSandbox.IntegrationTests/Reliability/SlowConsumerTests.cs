@@ -73,7 +73,10 @@ public sealed class SlowConsumerTests(SoakFixture fixture)
         finally
         {
             if (second is not null)
+            {
                 await second.DisposeAsync();
+            }
+
             await sb.DestroyAsync();
             await sb.DisposeAsync();
         }
@@ -108,7 +111,9 @@ public sealed class SlowConsumerTests(SoakFixture fixture)
             {
                 TimeSpan due = TimeSpan.FromSeconds(seen / rate);
                 if (due > watch.Elapsed)
+                {
                     await Task.Delay(due - watch.Elapsed);
+                }
             }
 
             if (sampleRss is not null && seen >= nextSample)

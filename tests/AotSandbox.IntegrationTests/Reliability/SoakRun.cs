@@ -56,7 +56,9 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
         // Teardown is asynchronous (DELETE answers before the last cgroup is gone): give both ranges time to empty.
         DateTime deadline = DateTime.UtcNow.AddSeconds(30);
         while ((Leftovers = LeftoversNow()).Count > 0 && DateTime.UtcNow < deadline)
+        {
             await Task.Delay(200);
+        }
     }
 
     private static List<string> LeftoversNow() =>
@@ -89,7 +91,10 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
                 await steps.RunAsync("write file", () => sb.WriteFileAsync("f.txt", payload));
                 byte[] back = await steps.RunAsync("read file", () => sb.ReadFileBytesAsync("f.txt"));
                 if (!payload.SequenceEqual(back))
+                {
                     throw new InvalidOperationException("file round trip differs");
+                }
+
                 await steps.RunAsync("kill detached", () => background.KillAsync("SIGKILL"));
                 await steps.RunAsync("destroy", () => sb.DestroyAsync());
                 destroyed = true;
@@ -122,16 +127,24 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
             OnOutput = (_, _) =>
             {
                 if (firstOutput < 0)
+                {
                     firstOutput = watch.Elapsed.TotalMilliseconds;
+                }
             },
         });
         double total = watch.Elapsed.TotalMilliseconds;
         double throttledMs = (ThrottledNanoseconds(cpuStat) - throttledBefore) / 1e6;
         lock (_latencies)
+        {
             _latencies.Add(new Latency(total, firstOutput, inBurst || Volatile.Read(ref _burstsRunning) > 0, _clock.Elapsed.TotalSeconds, throttledMs));
+        }
+
         Interlocked.Increment(ref _execs);
         if (r.ExitCode != 0 || r.Stdout != expected)
+        {
             throw new InvalidOperationException($"wrong result: exit {r.ExitCode}, {r.Stdout.Length} chars, stderr '{r.Stderr}'");
+        }
+
         return true;
     }
 
@@ -146,7 +159,9 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
             foreach (string line in File.ReadLines(cpuStat))
             {
                 if (line.StartsWith("throttled_time ", StringComparison.Ordinal))
+                {
                     return long.Parse(line.AsSpan("throttled_time ".Length), CultureInfo.InvariantCulture);
+                }
             }
         }
         catch (IOException)
@@ -159,7 +174,10 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
     private async Task DestroyQuietlyAsync(Sandbox? sb, bool destroyed, StepClock steps)
     {
         if (sb is null)
+        {
             return;
+        }
+
         if (!destroyed)
         {
             try
@@ -181,7 +199,10 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
         {
             await Task.Delay(plan.BurstEvery);
             if (DateTime.UtcNow + TimeSpan.FromSeconds(10) >= end)
+            {
                 return;
+            }
+
             int burst = ++_bursts;
             Interlocked.Increment(ref _burstsRunning);
             List<Process> pressure = StartCpuPressure();
@@ -211,7 +232,10 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
         {
             var info = new ProcessStartInfo("timeout") { UseShellExecute = false };
             foreach (string a in new[] { "-s", "KILL", seconds, "sh", "-c", "while :; do :; done" })
+            {
                 info.ArgumentList.Add(a);
+            }
+
             started.Add(Process.Start(info) ?? throw new InvalidOperationException("could not start the CPU pressure process (timeout/sh)"));
         }
 
@@ -237,9 +261,15 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
             catch (SandboxClientException e) when (!expectCapacity && e.StatusCode == 429)
             {
                 if (!e.Message.Contains("maximum number of sandboxes", StringComparison.Ordinal))
+                {
                     throw;
+                }
+
                 lock (_refusals)
+                {
                     _refusals.Add(e.Message);
+                }
+
                 return;
             }
             catch (Exception e)
@@ -300,7 +330,9 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
         {
             _errors.Add(line);
             if (sandboxId is not null)
+            {
                 _lastErrorBySandbox[sandboxId] = line;
+            }
         }
     }
 
@@ -313,13 +345,17 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"errors: {_errors.Count}");
             foreach (string e in _errors)
+            {
                 text.AppendLine("  " + e);
+            }
         }
 
         (string[] logged, int dropped) = fixture.Log.Snapshot();
         text.AppendLine(CultureInfo.InvariantCulture, $"emulator warnings/failures logged: {logged.Length + dropped}");
         foreach (string l in logged)
+        {
             text.AppendLine("  " + l);
+        }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"left on the host after teardown: {Leftovers.Count}");
         foreach (string l in Leftovers)
@@ -367,7 +403,10 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
         }
 
         if (_refusals.Count > 0)
+        {
             text.AppendLine("a refusal reads: " + _refusals[0]);
+        }
+
         return text.ToString();
     }
 

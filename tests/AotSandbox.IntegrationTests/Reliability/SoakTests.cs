@@ -27,7 +27,8 @@ public sealed class SoakTests(SoakFixture fixture)
     [Fact]
     public Task BurstSoak_75Seconds_ZeroErrors_NothingLeft() =>
         SoakAsync(new SoakPlan(TimeSpan.FromSeconds(75), BurstEvery: TimeSpan.FromSeconds(25), BurstMain: 30, BurstOther: 20,
-            PressureProcesses: 2, PressureFor: TimeSpan.FromSeconds(15)) { SampleEvery = TimeSpan.FromSeconds(10) }, "/tmp/aotsb-soak-short.txt", memoryChecks: false);
+            PressureProcesses: 2, PressureFor: TimeSpan.FromSeconds(15))
+        { SampleEvery = TimeSpan.FromSeconds(10) }, "/tmp/aotsb-soak-short.txt", memoryChecks: false);
 
     /// <summary>The long soak (AOTSANDBOX_SOAK_MINUTES, default 10): a burst of 30 + 20 sandboxes every minute.</summary>
     [SoakFact]

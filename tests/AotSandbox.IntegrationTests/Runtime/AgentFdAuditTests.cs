@@ -33,7 +33,10 @@ public sealed class AgentFdAuditTests(RuntimeFixture fixture)
                 .Select(entry => entry.Split('=', 2))
                 .ToDictionary(p => int.Parse(p[0], CultureInfo.InvariantCulture), p => p[1]);
             foreach (var (fd, target) in held)
+            {
                 Assert.False(agentPipes.Contains(target), $"fd {fd} ({target}) is one of the agent's host pipes and was open while dumpable: {audit}");
+            }
+
             Assert.Equal([0, 1, 2], held.Keys.Order().ToArray());
             // ...and those three are the command's own stdio, exactly what the command ends up with after exec.
             Assert.Equal(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), new[] { held[0], held[1], held[2] });
@@ -49,7 +52,9 @@ public sealed class AgentFdAuditTests(RuntimeFixture fixture)
         {
             var status = File.ReadAllLines($"/proc/{line}/status");
             if (status.Single(l => l.StartsWith("NSpid:", StringComparison.Ordinal)).EndsWith("\t1", StringComparison.Ordinal))
+            {
                 return [.. Enumerable.Range(0, 3).Select(fd => new FileInfo($"/proc/{line}/fd/{fd}").LinkTarget!)];
+            }
         }
 
         throw new InvalidOperationException("the sandbox's agent (pid 1 in its namespace) was not found in " + procs);

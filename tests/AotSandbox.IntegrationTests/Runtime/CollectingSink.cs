@@ -13,9 +13,9 @@ internal sealed class CollectingSink : IProcessSink
 
     public Task<int> Exit => _exit.Task;
 
-    public string Stdout { get { lock (_stdout) return Encoding.UTF8.GetString(_stdout.ToArray()); } }
+    public string Stdout { get { lock (_stdout) { return Encoding.UTF8.GetString(_stdout.ToArray()); } } }
 
-    public string Stderr { get { lock (_stderr) return Encoding.UTF8.GetString(_stderr.ToArray()); } }
+    public string Stderr { get { lock (_stderr) { return Encoding.UTF8.GetString(_stderr.ToArray()); } } }
 
     public int ExitCalls => Volatile.Read(ref _exits);
 
@@ -23,7 +23,10 @@ internal sealed class CollectingSink : IProcessSink
     {
         var target = stream == 1 ? _stdout : _stderr;
         lock (target)
+        {
             target.Write(data.Span);
+        }
+
         return ValueTask.CompletedTask;
     }
 

@@ -1,7 +1,7 @@
-using Xunit.Abstractions;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using AotSandbox.Emulator.Runtime;
+using Xunit.Abstractions;
 
 namespace AotSandbox.IntegrationTests.Runtime;
 

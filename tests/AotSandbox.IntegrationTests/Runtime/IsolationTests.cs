@@ -26,7 +26,9 @@ public sealed class IsolationTests(RuntimeFixture fixture)
         var members = await File.ReadAllLinesAsync(procs);
         Assert.NotEmpty(members);
         foreach (var pid in members)
+        {
             Assert.Contains($"Uid:\t{uid}\t{uid}\t{uid}\t{uid}", await File.ReadAllTextAsync($"/proc/{pid}/status"), StringComparison.Ordinal);
+        }
         // Inside, exactly one uid is mapped (bwrap's --disable-userns nests it below an intermediate namespace).
         var map = (await Out("cat /proc/self/uid_map")).Split('\n');
         Assert.Single(map);
@@ -63,7 +65,9 @@ public sealed class IsolationTests(RuntimeFixture fixture)
         (await _sandbox.ProbeAsync("unshare -U true")).AssertRefused("ENOSPC");
         (await _sandbox.ProbeAsync("unshare -Ur true")).AssertRefused("ENOSPC");
         foreach (var write in new[] { "touch /usr/pwned", "touch /pwned", "touch /dev/pwned", "echo x > /etc/passwd", "cp /bin/true /.aotsandbox/agent" })
+        {
             (await _sandbox.ProbeAsync(write)).AssertRefused("EROFS");
+        }
         // mount(2) itself (mount(8) would refuse a non-root caller in user space before asking the kernel).
         (await _sandbox.PythonProbeAsync("libcall('mount-tmp', libc.mount, b'none', b'/tmp', b'tmpfs', 0, None)")).AssertEachRefused(["mount-tmp"], "EPERM");
         (await _sandbox.ProbeAsync("ip link set lo down")).AssertRefused("EPERM");

@@ -28,7 +28,10 @@ public sealed class LimitTests(RuntimeFixture fixture)
         var process = await sandbox.SpawnAsync("python3 forkloop.py", sink, CancellationToken.None);
         var current = Path.Combine(RuntimeFixture.Options.CgroupRoot, "pids", RuntimeFixture.Options.CgroupParent, sandbox.Id, "pids.current");
         for (var i = 0; i < 200 && !sink.Stdout.Contains("forked", StringComparison.Ordinal); i++)
+        {
             await Task.Delay(50);
+        }
+
         Assert.Contains("fork failed 11", sink.Stdout, StringComparison.Ordinal); // EAGAIN
         Assert.True(int.Parse(await File.ReadAllTextAsync(current), System.Globalization.CultureInfo.InvariantCulture) <= 32);
         await process.SignalTreeAsync(9, CancellationToken.None);

@@ -30,7 +30,9 @@ public sealed class PoolUidGuardTests
         try
         {
             for (var i = 0; i < 100 && !File.ReadAllText($"/proc/{stray.Id}/status").Contains($"Uid:\t{uid}", StringComparison.Ordinal); i++)
+            {
                 await Task.Delay(10); // setpriv runs as root until it switched uid
+            }
 
             await using var runtime = new BubblewrapRuntime(Options);
             var refused = await Assert.ThrowsAsync<SandboxRuntimeUnavailableException>(() => runtime.SweepLeftoversAsync(CancellationToken.None));

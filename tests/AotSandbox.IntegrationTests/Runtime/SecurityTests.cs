@@ -54,7 +54,10 @@ public sealed class SecurityTests(RuntimeFixture fixture)
         var swapper = new CollectingSink();
         var process = await _sandbox.SpawnAsync("python3 swap.py", swapper, CancellationToken.None);
         for (var i = 0; i < 100 && !swapper.Stdout.Contains("ready", StringComparison.Ordinal) && !swapper.Exit.IsCompleted; i++)
+        {
             await Task.Delay(50);
+        }
+
         Assert.True(swapper.Stdout.Contains("ready", StringComparison.Ordinal), $"swapper did not start: {swapper.Stderr}");
         for (var i = 0; i < 300; i++)
         {

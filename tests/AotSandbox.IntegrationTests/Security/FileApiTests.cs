@@ -190,8 +190,14 @@ public sealed class FileApiTests(SecurityFixture fixture) : Battery(fixture)
         // without a controlling terminal cannot be opened (ENXIO); /proc/kcore is absent (ENOENT).
         var expected = new Dictionary<string, string>
         {
-            ["p"] = "EINVAL", ["z"] = "EINVAL", ["u"] = "EINVAL", ["/dev/zero"] = "EINVAL", ["/dev/urandom"] = "EINVAL",
-            ["/proc/self/fd/0"] = "EACCES", ["sock"] = "ENXIO", ["/dev/tty"] = "ENXIO",
+            ["p"] = "EINVAL",
+            ["z"] = "EINVAL",
+            ["u"] = "EINVAL",
+            ["/dev/zero"] = "EINVAL",
+            ["/dev/urandom"] = "EINVAL",
+            ["/proc/self/fd/0"] = "EACCES",
+            ["sock"] = "ENXIO",
+            ["/dev/tty"] = "ENXIO",
             ["/proc/kcore"] = Path.Exists("/proc/kcore") ? "EACCES" : "ENOENT", // some kernels have no kcore at all
         };
         var actual = new Dictionary<string, string>();
@@ -233,8 +239,14 @@ public sealed class FileApiTests(SecurityFixture fixture) : Battery(fixture)
         // Read-only binds and the read-only root: EROFS; root-owned /proc/sys files: EACCES.
         var expected = new Dictionary<string, string>
         {
-            ["/.aotsandbox/agent"] = "EROFS", ["/usr/bin/python3"] = "EROFS", ["/etc/hosts"] = "EROFS", ["/etc/passwd"] = "EROFS",
-            ["/usr/aotsb-new"] = "EROFS", ["/proc/sys/kernel/hostname"] = "EACCES", ["/sys/kernel/x"] = "EROFS", ["/dev/x"] = "EROFS",
+            ["/.aotsandbox/agent"] = "EROFS",
+            ["/usr/bin/python3"] = "EROFS",
+            ["/etc/hosts"] = "EROFS",
+            ["/etc/passwd"] = "EROFS",
+            ["/usr/aotsb-new"] = "EROFS",
+            ["/proc/sys/kernel/hostname"] = "EACCES",
+            ["/sys/kernel/x"] = "EROFS",
+            ["/dev/x"] = "EROFS",
         };
         var actual = new Dictionary<string, string>();
         foreach (string path in expected.Keys)

@@ -131,7 +131,10 @@ public sealed class ResourceExhaustionTests(SecurityFixture fixture) : Battery(f
         // When the hog got close to its quota, the quota is what held it (on a host busy enough that cpu.shares
         // already held the group below the quota, the throttle counter legitimately stays flat).
         if (cpuSeconds >= 0.4 * wallSeconds)
+        {
             Assert.True(throttledAfter >= throttledBefore + 5, $"nr_throttled {throttledBefore} → {throttledAfter} with {cpuSeconds:F2} CPU s");
+        }
+
         Assert.True(during < TimeSpan.FromSeconds(3), $"bystander took {during} during the hog");
     }
 

@@ -35,7 +35,9 @@ public sealed class ListRequestBoundTests
         for (int i = 0; i < maxFrames; i++)
         {
             if (request.OnFrame(AgentWire.FileEntries, frame(i)))
+            {
                 return i + 1;
+            }
         }
 
         return -1;

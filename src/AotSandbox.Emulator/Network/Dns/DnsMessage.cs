@@ -30,25 +30,61 @@ internal static class DnsMessage
     /// </summary>
     public static DnsQuestion? ParseQuery(ReadOnlySpan<byte> msg)
     {
-        if (msg.Length < 12 || msg.Length > 4096) return null;
+        if (msg.Length < 12 || msg.Length > 4096)
+        {
+            return null;
+        }
+
         ushort id = BinaryPrimitives.ReadUInt16BigEndian(msg);
         ushort flags = BinaryPrimitives.ReadUInt16BigEndian(msg[2..]);
-        if ((flags & 0x8000) != 0 || ((flags >> 11) & 0xF) != 0) return null;
-        if (BinaryPrimitives.ReadUInt16BigEndian(msg[4..]) != 1) return null;
+        if ((flags & 0x8000) != 0 || ((flags >> 11) & 0xF) != 0)
+        {
+            return null;
+        }
+
+        if (BinaryPrimitives.ReadUInt16BigEndian(msg[4..]) != 1)
+        {
+            return null;
+        }
+
         int pos = 12;
         var name = new StringBuilder();
         while (true)
         {
-            if (pos >= msg.Length) return null;
+            if (pos >= msg.Length)
+            {
+                return null;
+            }
+
             int len = msg[pos++];
-            if (len == 0) break;
-            if (len > 63 || pos + len > msg.Length) return null;
-            if (name.Length > 0) name.Append('.');
+            if (len == 0)
+            {
+                break;
+            }
+
+            if (len > 63 || pos + len > msg.Length)
+            {
+                return null;
+            }
+
+            if (name.Length > 0)
+            {
+                name.Append('.');
+            }
+
             name.Append(Encoding.Latin1.GetString(msg.Slice(pos, len)));
-            if (name.Length > 255) return null;
+            if (name.Length > 255)
+            {
+                return null;
+            }
+
             pos += len;
         }
-        if (pos + 4 > msg.Length) return null;
+        if (pos + 4 > msg.Length)
+        {
+            return null;
+        }
+
         ushort type = BinaryPrimitives.ReadUInt16BigEndian(msg[pos..]);
         ushort cls = BinaryPrimitives.ReadUInt16BigEndian(msg[(pos + 2)..]);
         return new DnsQuestion(id, (flags & 0x0100) != 0, name.ToString(), type, cls, pos + 4);
@@ -85,7 +121,11 @@ internal static class DnsMessage
     /// <summary>A FORMERR answer for a message we could not parse (only when it has at least an id).</summary>
     public static byte[]? WriteFormErr(ReadOnlySpan<byte> query)
     {
-        if (query.Length < 12) return null;
+        if (query.Length < 12)
+        {
+            return null;
+        }
+
         var msg = new byte[12];
         query[..2].CopyTo(msg);
         BinaryPrimitives.WriteUInt16BigEndian(msg.AsSpan(2), 0x8000 | FormErr);

@@ -35,7 +35,13 @@ internal sealed class FakeAddressMap
     /// <summary>Names currently mapped.</summary>
     public int Count
     {
-        get { lock (_lock) return _byName.Count; }
+        get
+        {
+            lock (_lock)
+            {
+                return _byName.Count;
+            }
+        }
     }
 
     /// <summary>The address for <paramref name="canonicalName"/>, allocating one (evicting the least recent name when full).</summary>
@@ -74,9 +80,16 @@ internal sealed class FakeAddressMap
     public string? NameFor(IPAddress address)
     {
         byte[] b = address.GetAddressBytes();
-        if (b.Length != 4) return null;
+        if (b.Length != 4)
+        {
+            return null;
+        }
+
         uint a = ((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3];
-        lock (_lock) return _byAddress.GetValueOrDefault(a);
+        lock (_lock)
+        {
+            return _byAddress.GetValueOrDefault(a);
+        }
     }
 
     /// <summary>True for addresses of the synthetic range.</summary>

@@ -29,7 +29,11 @@ internal sealed class SandboxDnsServer(Socket udp, Socket tcp, Func<EgressPolicy
             catch (SocketException) { continue; }
             catch (ObjectDisposedException) { return; }
             byte[]? answer = SandboxResolver.Answer(buffer.AsSpan(0, r.ReceivedBytes), policy(), addresses);
-            if (answer is null) continue;
+            if (answer is null)
+            {
+                continue;
+            }
+
             try
             {
                 await udp.SendToAsync(answer, SocketFlags.None, r.RemoteEndPoint, cancellationToken).ConfigureAwait(false);
@@ -68,12 +72,20 @@ internal sealed class SandboxDnsServer(Socket udp, Socket tcp, Func<EgressPolicy
                 var length = new byte[2];
                 for (int i = 0; i < 16; i++)
                 {
-                    if (await stream.ReadAtLeastAsync(length, 2, throwOnEndOfStream: false, deadline.Token).ConfigureAwait(false) < 2) break;
+                    if (await stream.ReadAtLeastAsync(length, 2, throwOnEndOfStream: false, deadline.Token).ConfigureAwait(false) < 2)
+                    {
+                        break;
+                    }
+
                     int n = BinaryPrimitives.ReadUInt16BigEndian(length);
                     var query = new byte[n];
                     await stream.ReadExactlyAsync(query, deadline.Token).ConfigureAwait(false);
                     byte[]? answer = SandboxResolver.Answer(query, policy(), addresses);
-                    if (answer is null) break;
+                    if (answer is null)
+                    {
+                        break;
+                    }
+
                     var framed = new byte[answer.Length + 2];
                     BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)answer.Length);
                     answer.CopyTo(framed, 2);

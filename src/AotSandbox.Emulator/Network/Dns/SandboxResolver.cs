@@ -13,12 +13,27 @@ internal static class SandboxResolver
     public static byte[]? Answer(ReadOnlySpan<byte> query, EgressPolicy policy, FakeAddressMap addresses)
     {
         DnsQuestion? parsed = DnsMessage.ParseQuery(query);
-        if (parsed is not DnsQuestion q) return DnsMessage.WriteFormErr(query);
-        if (q.Class != 1) return DnsMessage.WriteResponse(query, q, DnsMessage.Refused, default, 0);
+        if (parsed is not DnsQuestion q)
+        {
+            return DnsMessage.WriteFormErr(query);
+        }
+
+        if (q.Class != 1)
+        {
+            return DnsMessage.WriteResponse(query, q, DnsMessage.Refused, default, 0);
+        }
+
         string? name = HostName.Canonicalize(q.Name, out _);
         if (name is null || HostName.IsIPLiteral(name) || !policy.AllowsName(name))
+        {
             return DnsMessage.WriteResponse(query, q, DnsMessage.NxDomain, default, 0);
-        if (q.Type != DnsMessage.TypeA) return DnsMessage.WriteResponse(query, q, DnsMessage.NoError, default, 0);
+        }
+
+        if (q.Type != DnsMessage.TypeA)
+        {
+            return DnsMessage.WriteResponse(query, q, DnsMessage.NoError, default, 0);
+        }
+
         byte[] address = addresses.AddressFor(name);
         return DnsMessage.WriteResponse(query, q, DnsMessage.NoError, address, Ttl);
     }

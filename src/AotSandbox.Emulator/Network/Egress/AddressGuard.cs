@@ -34,7 +34,11 @@ internal static class AddressGuard
     /// <summary>True when dialling <paramref name="address"/> could reach something internal.</summary>
     public static bool IsInternal(IPAddress address)
     {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
         if (address.AddressFamily == AddressFamily.InterNetwork)
         {
             byte[] b = address.GetAddressBytes();
@@ -53,9 +57,17 @@ internal static class AddressGuard
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
         {
             if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.IPv6None) || address.IsIPv6LinkLocal
-                || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6UniqueLocal) return true;
+                || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6UniqueLocal)
+            {
+                return true;
+            }
+
             byte[] b = address.GetAddressBytes();
-            if (b[0] == 0 && b[1] == 0) return true; // ::/16 incl. v4-compatible and NAT64-less oddities
+            if (b[0] == 0 && b[1] == 0)
+            {
+                return true; // ::/16 incl. v4-compatible and NAT64-less oddities
+            }
+
             return false;
         }
         return true;

@@ -39,7 +39,11 @@ internal sealed class BufferedConnection(Stream stream, int capacity = 64 * 1024
             _end -= _start;
             _start = 0;
         }
-        if (_end == _buffer.Length) return false;
+        if (_end == _buffer.Length)
+        {
+            return false;
+        }
+
         int n = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
         _end += n;
         return n > 0;
@@ -50,7 +54,11 @@ internal sealed class BufferedConnection(Stream stream, int capacity = 64 * 1024
     {
         while (count > 0)
         {
-            if (_start == _end && !await FillAsync(cancellationToken).ConfigureAwait(false)) throw new EndOfStreamException("body ended early");
+            if (_start == _end && !await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new EndOfStreamException("body ended early");
+            }
+
             int n = (int)Math.Min(count, _end - _start);
             await destination.WriteAsync(_buffer.AsMemory(_start, n), cancellationToken).ConfigureAwait(false);
             _start += n;
@@ -68,7 +76,10 @@ internal sealed class BufferedConnection(Stream stream, int capacity = 64 * 1024
                 await destination.WriteAsync(_buffer.AsMemory(_start, _end - _start), cancellationToken).ConfigureAwait(false);
                 _start = _end;
             }
-            if (!await FillAsync(cancellationToken).ConfigureAwait(false)) return;
+            if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
         }
     }
 
@@ -80,15 +91,28 @@ internal sealed class BufferedConnection(Stream stream, int capacity = 64 * 1024
             string line = await ReadLineAsync(destination, cancellationToken).ConfigureAwait(false);
             string sizeText = line.Split(';')[0];
             if (sizeText.Length is 0 or > 15 || !long.TryParse(sizeText, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out long size))
+            {
                 throw new InvalidDataException("malformed chunk size");
-            if (size == 0) break;
+            }
+
+            if (size == 0)
+            {
+                break;
+            }
+
             await CopyExactAsync(size, destination, cancellationToken).ConfigureAwait(false);
-            if ((await ReadLineAsync(destination, cancellationToken).ConfigureAwait(false)).Length != 0) throw new InvalidDataException("chunk data not followed by CRLF");
+            if ((await ReadLineAsync(destination, cancellationToken).ConfigureAwait(false)).Length != 0)
+            {
+                throw new InvalidDataException("chunk data not followed by CRLF");
+            }
         }
         // Trailers end with an empty line.
         for (int i = 0; i < 64; i++)
         {
-            if ((await ReadLineAsync(destination, cancellationToken).ConfigureAwait(false)).Length == 0) return;
+            if ((await ReadLineAsync(destination, cancellationToken).ConfigureAwait(false)).Length == 0)
+            {
+                return;
+            }
         }
         throw new InvalidDataException("too many trailers");
     }
@@ -101,15 +125,30 @@ internal sealed class BufferedConnection(Stream stream, int capacity = 64 * 1024
             int lf = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
             if (lf >= 0)
             {
-                if (lf == _start || _buffer[lf - 1] != (byte)'\r') throw new InvalidDataException("bare LF in chunked framing");
+                if (lf == _start || _buffer[lf - 1] != (byte)'\r')
+                {
+                    throw new InvalidDataException("bare LF in chunked framing");
+                }
+
                 string line = Encoding.Latin1.GetString(_buffer, _start, lf - 1 - _start);
-                if (line.Contains('\r', StringComparison.Ordinal)) throw new InvalidDataException("bare CR in chunked framing");
+                if (line.Contains('\r', StringComparison.Ordinal))
+                {
+                    throw new InvalidDataException("bare CR in chunked framing");
+                }
+
                 await destination.WriteAsync(_buffer.AsMemory(_start, lf + 1 - _start), cancellationToken).ConfigureAwait(false);
                 _start = lf + 1;
                 return line;
             }
-            if (_end - _start > 4096) throw new InvalidDataException("chunk line too long");
-            if (!await FillAsync(cancellationToken).ConfigureAwait(false)) throw new EndOfStreamException("chunked body ended early");
+            if (_end - _start > 4096)
+            {
+                throw new InvalidDataException("chunk line too long");
+            }
+
+            if (!await FillAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new EndOfStreamException("chunked body ended early");
+            }
         }
     }
 }

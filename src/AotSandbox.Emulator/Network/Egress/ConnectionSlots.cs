@@ -8,7 +8,11 @@ internal sealed class ConnectionSlots(int limit)
     /// <summary>Takes a slot; false when all are taken.</summary>
     public bool TryTake()
     {
-        if (Interlocked.Increment(ref _inUse) <= limit) return true;
+        if (Interlocked.Increment(ref _inUse) <= limit)
+        {
+            return true;
+        }
+
         Interlocked.Decrement(ref _inUse);
         return false;
     }

@@ -22,7 +22,11 @@ internal static class ConnectionSniffer
     /// <summary>Classifies <paramref name="prefix"/>; returns null when more bytes are needed to decide.</summary>
     public static (SniffedKind Kind, string? RawName, string? Error)? Classify(ReadOnlySpan<byte> prefix)
     {
-        if (prefix.IsEmpty) return null;
+        if (prefix.IsEmpty)
+        {
+            return null;
+        }
+
         switch (ClientHelloParser.Parse(prefix, out string? sni))
         {
             case ClientHelloStatus.Complete: return (SniffedKind.Tls, sni, null);
@@ -30,13 +34,21 @@ internal static class ConnectionSniffer
             case ClientHelloStatus.Invalid: return (SniffedKind.Invalid, null, "malformed TLS ClientHello");
             case ClientHelloStatus.NotTls: break;
         }
-        if (!LooksLikeHttp(prefix)) return (SniffedKind.Raw, null, null);
+        if (!LooksLikeHttp(prefix))
+        {
+            return (SniffedKind.Raw, null, null);
+        }
+
         switch (HttpHeadParser.ParseRequest(prefix, out HttpHead? head, out string? error))
         {
             case HttpParseStatus.Incomplete: return null;
             case HttpParseStatus.Invalid: return (SniffedKind.Invalid, null, error);
         }
-        if (head!.Count("Host") != 1) return (SniffedKind.Invalid, null, "exactly one Host header is required");
+        if (head!.Count("Host") != 1)
+        {
+            return (SniffedKind.Invalid, null, "exactly one Host header is required");
+        }
+
         return (SniffedKind.Http, head.Get("Host"), null);
     }
 
@@ -47,8 +59,15 @@ internal static class ConnectionSniffer
         for (int i = 0; i < limit; i++)
         {
             byte b = prefix[i];
-            if (b == (byte)' ') return i > 0;
-            if (b is < (byte)'A' or > (byte)'Z') return false;
+            if (b == (byte)' ')
+            {
+                return i > 0;
+            }
+
+            if (b is < (byte)'A' or > (byte)'Z')
+            {
+                return false;
+            }
         }
         return prefix.Length < 16;
     }

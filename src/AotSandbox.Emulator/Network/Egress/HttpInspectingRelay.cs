@@ -29,7 +29,11 @@ internal static class HttpInspectingRelay
                 }
                 if (request is null)
                 {
-                    if (error is not null) await DenyAsync(client.Stream, 400, error, cancellationToken).ConfigureAwait(false);
+                    if (error is not null)
+                    {
+                        await DenyAsync(client.Stream, 400, error, cancellationToken).ConfigureAwait(false);
+                    }
+
                     return;
                 }
                 (int Status, string Reason)? denial = HttpRequestCheck.Check(request, allowedHost, port, rules);
@@ -38,21 +42,38 @@ internal static class HttpInspectingRelay
                     await DenyAsync(client.Stream, status, reason, cancellationToken).ConfigureAwait(false);
                     return;
                 }
-                if (upstream is null) upstream = new BufferedConnection(await connectUpstream().ConfigureAwait(false));
+                if (upstream is null)
+                {
+                    upstream = new BufferedConnection(await connectUpstream().ConfigureAwait(false));
+                }
+
                 await upstream.Stream.WriteAsync(client.Buffered[..request.Length], cancellationToken).ConfigureAwait(false);
                 client.Consume(request.Length);
-                if (request.Chunked) await client.CopyChunkedAsync(upstream.Stream, cancellationToken).ConfigureAwait(false);
-                else if (request.ContentLength is long cl) await client.CopyExactAsync(cl, upstream.Stream, cancellationToken).ConfigureAwait(false);
+                if (request.Chunked)
+                {
+                    await client.CopyChunkedAsync(upstream.Stream, cancellationToken).ConfigureAwait(false);
+                }
+                else if (request.ContentLength is long cl)
+                {
+                    await client.CopyExactAsync(cl, upstream.Stream, cancellationToken).ConfigureAwait(false);
+                }
+
                 await upstream.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
 
                 bool keepAlive = await RelayResponseAsync(upstream, client.Stream, request, cancellationToken).ConfigureAwait(false);
                 await client.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (!keepAlive || request.Version == "HTTP/1.0" || HasToken(request.Get("Connection"), "close")) return;
+                if (!keepAlive || request.Version == "HTTP/1.0" || HasToken(request.Get("Connection"), "close"))
+                {
+                    return;
+                }
             }
         }
         finally
         {
-            if (upstream is not null) await upstream.Stream.DisposeAsync().ConfigureAwait(false);
+            if (upstream is not null)
+            {
+                await upstream.Stream.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -79,12 +100,28 @@ internal static class HttpInspectingRelay
         while (true)
         {
             (HttpHead? response, string? error) = await ReadHeadAsync(upstream, isRequest: false, cancellationToken).ConfigureAwait(false);
-            if (response is null) throw new InvalidDataException("upstream response: " + (error ?? "connection closed"));
+            if (response is null)
+            {
+                throw new InvalidDataException("upstream response: " + (error ?? "connection closed"));
+            }
+
             await client.WriteAsync(upstream.Buffered[..response.Length], cancellationToken).ConfigureAwait(false);
             upstream.Consume(response.Length);
-            if (response.Status == 101) throw new InvalidDataException("upstream switched protocols without an allowed upgrade");
-            if (response.Status < 200) continue;
-            if (request.Method == "HEAD" || response.Status is 204 or 304) return true;
+            if (response.Status == 101)
+            {
+                throw new InvalidDataException("upstream switched protocols without an allowed upgrade");
+            }
+
+            if (response.Status < 200)
+            {
+                continue;
+            }
+
+            if (request.Method == "HEAD" || response.Status is 204 or 304)
+            {
+                return true;
+            }
+
             if (response.Chunked) { await upstream.CopyChunkedAsync(client, cancellationToken).ConfigureAwait(false); return !HasToken(response.Get("Connection"), "close"); }
             if (response.ContentLength is long cl) { await upstream.CopyExactAsync(cl, client, cancellationToken).ConfigureAwait(false); return !HasToken(response.Get("Connection"), "close"); }
             await upstream.CopyToEndAsync(client, cancellationToken).ConfigureAwait(false);
@@ -102,8 +139,15 @@ internal static class HttpInspectingRelay
                 HttpParseStatus status = isRequest
                     ? HttpHeadParser.ParseRequest(data, out HttpHead? head, out string? error)
                     : HttpHeadParser.ParseResponse(data, out head, out error);
-                if (status == HttpParseStatus.Complete) return (head, null);
-                if (status == HttpParseStatus.Invalid) return (null, error);
+                if (status == HttpParseStatus.Complete)
+                {
+                    return (head, null);
+                }
+
+                if (status == HttpParseStatus.Invalid)
+                {
+                    return (null, error);
+                }
             }
             bool more;
             try
@@ -114,7 +158,10 @@ internal static class HttpInspectingRelay
             {
                 return (null, null);
             }
-            if (!more) return (null, side.Buffered.IsEmpty ? null : "incomplete request head");
+            if (!more)
+            {
+                return (null, side.Buffered.IsEmpty ? null : "incomplete request head");
+            }
         }
     }
 

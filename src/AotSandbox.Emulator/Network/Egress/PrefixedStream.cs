@@ -23,7 +23,11 @@ internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) 
     /// <inheritdoc/>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (_prefix.IsEmpty) return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        if (_prefix.IsEmpty)
+        {
+            return await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+
         int n = Math.Min(buffer.Length, _prefix.Length);
         _prefix[..n].CopyTo(buffer);
         _prefix = _prefix[n..];
@@ -61,7 +65,11 @@ internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        if (disposing) inner.Dispose();
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
         base.Dispose(disposing);
     }
 }

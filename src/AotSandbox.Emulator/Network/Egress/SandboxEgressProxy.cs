@@ -108,9 +108,19 @@ internal sealed class SandboxEgressProxy(
 
         if (entry?.Rules is { } rules)
         {
-            if (kind == SniffedKind.Tls) await RelayInspectedTlsAsync(client, prefix, name, port, rules, cancellationToken).ConfigureAwait(false);
-            else if (kind == SniffedKind.Http) await RelayInspectedHttpAsync(client, prefix, name, port, rules, cancellationToken).ConfigureAwait(false);
-            else Abort(client);
+            if (kind == SniffedKind.Tls)
+            {
+                await RelayInspectedTlsAsync(client, prefix, name, port, rules, cancellationToken).ConfigureAwait(false);
+            }
+            else if (kind == SniffedKind.Http)
+            {
+                await RelayInspectedHttpAsync(client, prefix, name, port, rules, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                Abort(client);
+            }
+
             return;
         }
 
@@ -125,7 +135,10 @@ internal sealed class SandboxEgressProxy(
             await DenyAsync(client, kind, 403, denied.Message, cancellationToken).ConfigureAwait(false);
             return;
         }
-        using (upstream) await Splice.RunAsync(client, upstream, prefix, cancellationToken).ConfigureAwait(false);
+        using (upstream)
+        {
+            await Splice.RunAsync(client, upstream, prefix, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task RelayInspectedHttpAsync(Socket client, byte[] prefix, string name, int port, IReadOnlyList<HttpRule> rules, CancellationToken cancellationToken)
@@ -202,12 +215,27 @@ internal sealed class SandboxEgressProxy(
                 // Nothing said: a server-speaks-first protocol (SSH, SMTP); decided by address only.
                 return ([], SniffedKind.Raw, null, null);
             }
-            if (n == 0) return (buffer[..length], length == 0 ? SniffedKind.Raw : SniffedKind.Invalid, null, "connection closed mid-request");
-            if (length == 0) deadline.CancelAfter(options.HandshakeTimeout);
+            if (n == 0)
+            {
+                return (buffer[..length], length == 0 ? SniffedKind.Raw : SniffedKind.Invalid, null, "connection closed mid-request");
+            }
+
+            if (length == 0)
+            {
+                deadline.CancelAfter(options.HandshakeTimeout);
+            }
+
             length += n;
             var verdict = ConnectionSniffer.Classify(buffer.AsSpan(0, length));
-            if (verdict is { } v) return (buffer[..length], v.Kind, v.RawName, v.Error);
-            if (length == buffer.Length) return (buffer[..length], SniffedKind.Invalid, null, "request head too large");
+            if (verdict is { } v)
+            {
+                return (buffer[..length], v.Kind, v.RawName, v.Error);
+            }
+
+            if (length == buffer.Length)
+            {
+                return (buffer[..length], SniffedKind.Invalid, null, "request head too large");
+            }
         }
     }
 
@@ -242,7 +270,10 @@ internal sealed class SandboxEgressProxy(
         try
         {
             int n = socket.GetRawSocketOption(SolIp, SoOriginalDst, sockaddr);
-            if (n < 8) return null;
+            if (n < 8)
+            {
+                return null;
+            }
         }
         catch (SocketException)
         {

@@ -16,7 +16,11 @@ internal static class Splice
     /// </summary>
     public static async Task RunAsync(Socket a, Socket b, ReadOnlyMemory<byte> firstToB, TimeSpan idleTimeout, CancellationToken cancellationToken)
     {
-        if (!firstToB.IsEmpty) await b.SendAsync(firstToB, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        if (!firstToB.IsEmpty)
+        {
+            await b.SendAsync(firstToB, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+
         if (idleTimeout == Timeout.InfiniteTimeSpan)
         {
             await Task.WhenAll(PumpAsync(a, b, null, cancellationToken), PumpAsync(b, a, null, cancellationToken)).ConfigureAwait(false);
@@ -38,7 +42,11 @@ internal static class Splice
             while (true)
             {
                 long quiet = Environment.TickCount64 - Volatile.Read(ref activity.LastTick);
-                if (quiet >= limit) break;
+                if (quiet >= limit)
+                {
+                    break;
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(limit - quiet), idle.Token).ConfigureAwait(false);
             }
             await idle.CancelAsync().ConfigureAwait(false); // idle: the pumps end and shut both sockets down
@@ -57,8 +65,16 @@ internal static class Splice
             while (true)
             {
                 int n = await from.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                if (activity is not null) Volatile.Write(ref activity.LastTick, Environment.TickCount64);
-                if (n == 0) break;
+                if (activity is not null)
+                {
+                    Volatile.Write(ref activity.LastTick, Environment.TickCount64);
+                }
+
+                if (n == 0)
+                {
+                    break;
+                }
+
                 await to.SendAsync(buffer.AsMemory(0, n), SocketFlags.None, cancellationToken).ConfigureAwait(false);
             }
             to.Shutdown(SocketShutdown.Send);

@@ -19,12 +19,18 @@ internal sealed class UpstreamDialer(SandboxNetworkOptions options, NetnsSocketF
     {
         IPEndPoint target = await ResolveAsync(host, port, cancellationToken).ConfigureAwait(false);
         if (!options.EgressAllowPrivateUpstreams && AddressGuard.IsInternal(target.Address))
+        {
             throw new EgressDeniedException($"{host} resolves to an internal address");
+        }
+
         Socket socket = await sockets.CreateAsync(upstreamNetns, target.AddressFamily, SocketType.Stream, ProtocolType.Tcp).ConfigureAwait(false);
         try
         {
             if (!options.EgressAllowPrivateUpstreams && AddressGuard.IsLocalTo(socket, target.Address))
+            {
                 throw new EgressDeniedException($"{host} resolves to an address of this host");
+            }
+
             socket.NoDelay = true;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.HandshakeTimeout);
@@ -42,17 +48,34 @@ internal sealed class UpstreamDialer(SandboxNetworkOptions options, NetnsSocketF
     {
         foreach (EgressResolveOverride o in options.EgressResolve)
         {
-            if (string.Equals(o.Name, host, StringComparison.Ordinal)) return o.Target;
+            if (string.Equals(o.Name, host, StringComparison.Ordinal))
+            {
+                return o.Target;
+            }
         }
-        if (IPAddress.TryParse(host, out IPAddress? literal)) return new IPEndPoint(literal, port);
+        if (IPAddress.TryParse(host, out IPAddress? literal))
+        {
+            return new IPEndPoint(literal, port);
+        }
+
         string tld = host[(host.LastIndexOf('.') + 1)..];
         if (!options.EgressSystemDns || SpecialUseSuffixes.Contains(tld))
+        {
             throw new EgressDeniedException($"{host} does not resolve");
+        }
+
         IPAddress[] addresses = await Dns.GetHostAddressesAsync(host, AddressFamily.InterNetwork, cancellationToken).ConfigureAwait(false);
-        if (addresses.Length == 0) throw new EgressDeniedException($"{host} does not resolve");
+        if (addresses.Length == 0)
+        {
+            throw new EgressDeniedException($"{host} does not resolve");
+        }
+
         foreach (IPAddress a in addresses)
         {
-            if (!AddressGuard.IsInternal(a)) return new IPEndPoint(a, port);
+            if (!AddressGuard.IsInternal(a))
+            {
+                return new IPEndPoint(a, port);
+            }
         }
         return new IPEndPoint(addresses[0], port);
     }

@@ -32,7 +32,10 @@ internal sealed class HttpHead
     {
         foreach (KeyValuePair<string, string> h in Headers)
         {
-            if (string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)) return h.Value;
+            if (string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return h.Value;
+            }
         }
         return null;
     }
@@ -41,7 +44,14 @@ internal sealed class HttpHead
     public int Count(string name)
     {
         int n = 0;
-        foreach (KeyValuePair<string, string> h in Headers) if (string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)) n++;
+        foreach (KeyValuePair<string, string> h in Headers)
+        {
+            if (string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                n++;
+            }
+        }
+
         return n;
     }
 }

@@ -60,7 +60,11 @@ internal static class HttpHeadParser
             int colon = line.IndexOf((byte)':');
             if (colon <= 0) { error = "header without name"; return HttpParseStatus.Invalid; }
             ReadOnlySpan<byte> name = line[..colon];
-            foreach (byte b in name) if (!IsTokenChar(b)) { error = "invalid header name"; return HttpParseStatus.Invalid; }
+            foreach (byte b in name)
+            {
+                if (!IsTokenChar(b)) { error = "invalid header name"; return HttpParseStatus.Invalid; }
+            }
+
             string value = Encoding.Latin1.GetString(line[(colon + 1)..]).Trim(' ', '\t');
             if (headers.Count == MaxHeaders) { error = "too many headers"; return HttpParseStatus.Invalid; }
             headers.Add(new(Encoding.ASCII.GetString(name), value));
@@ -127,7 +131,10 @@ internal static class HttpHeadParser
     {
         for (int i = 0; i < buffer.Length; i++)
         {
-            if (buffer[i] == (byte)'\n' && (i == 0 || buffer[i - 1] != (byte)'\r')) return true;
+            if (buffer[i] == (byte)'\n' && (i == 0 || buffer[i - 1] != (byte)'\r'))
+            {
+                return true;
+            }
         }
         return false;
     }

@@ -68,6 +68,9 @@ internal static class NetnsFirewall
         await p.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
         string stderr = await err.ConfigureAwait(false);
         await output.ConfigureAwait(false);
-        if (p.ExitCode != 0) throw new InvalidOperationException($"configuring the sandbox network namespace failed: {stderr.Trim()}");
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"configuring the sandbox network namespace failed: {stderr.Trim()}");
+        }
     }
 }

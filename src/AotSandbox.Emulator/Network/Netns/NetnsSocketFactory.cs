@@ -32,9 +32,17 @@ internal sealed partial class NetnsSocketFactory : IDisposable
     /// <summary>Creates a socket inside the namespace <paramref name="netns"/> (null = this process's own namespace).</summary>
     public Task<Socket> CreateAsync(SafeFileHandle? netns, AddressFamily family, SocketType type, ProtocolType protocol)
     {
-        if (netns is null) return Task.FromResult(new Socket(family, type, protocol));
+        if (netns is null)
+        {
+            return Task.FromResult(new Socket(family, type, protocol));
+        }
+
         var request = new Request(netns, family, type, protocol);
-        if (_broken || !_requests.TryAdd(request, TimeSpan.FromSeconds(5))) throw new InvalidOperationException("network namespace socket factory unavailable");
+        if (_broken || !_requests.TryAdd(request, TimeSpan.FromSeconds(5)))
+        {
+            throw new InvalidOperationException("network namespace socket factory unavailable");
+        }
+
         return request.Completion.Task;
     }
 
@@ -55,7 +63,11 @@ internal sealed partial class NetnsSocketFactory : IDisposable
             bool entered = false;
             try
             {
-                if (SetNs(r.Netns, CloneNewNet) != 0) throw new IOException($"setns into network namespace failed (errno {Marshal.GetLastPInvokeError()})");
+                if (SetNs(r.Netns, CloneNewNet) != 0)
+                {
+                    throw new IOException($"setns into network namespace failed (errno {Marshal.GetLastPInvokeError()})");
+                }
+
                 entered = true;
                 var socket = new Socket(r.Family, r.Type, r.Protocol);
                 r.Completion.TrySetResult(socket);
@@ -68,7 +80,10 @@ internal sealed partial class NetnsSocketFactory : IDisposable
             }
             finally
             {
-                if (entered && SetNs(home, CloneNewNet) != 0) _broken = true;
+                if (entered && SetNs(home, CloneNewNet) != 0)
+                {
+                    _broken = true;
+                }
             }
         }
     }
@@ -83,7 +98,10 @@ internal sealed partial class NetnsSocketFactory : IDisposable
         }
         finally
         {
-            if (added) fd.DangerousRelease();
+            if (added)
+            {
+                fd.DangerousRelease();
+            }
         }
     }
 

@@ -38,7 +38,11 @@ internal static class Authority
         }
         if (!portText.IsEmpty)
         {
-            foreach (char c in portText) if (c is < '0' or > '9') { error = "port is not a number"; return null; }
+            foreach (char c in portText)
+            {
+                if (c is < '0' or > '9') { error = "port is not a number"; return null; }
+            }
+
             if (portText.Length > 5 || !int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out int p) || p is < 1 or > 65535)
             {
                 error = "port out of range";

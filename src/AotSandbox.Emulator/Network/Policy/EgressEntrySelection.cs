@@ -22,7 +22,11 @@ internal static class EgressEntrySelection
                 && string.Equals(m.Host.Canonical, e.Host.Canonical, StringComparison.Ordinal));
             if (same < 0) { merged.Add(e); continue; }
             EgressEntry m = merged[same];
-            if (e.Rules is null) continue;                       // no rules never loosens an entry that has them
+            if (e.Rules is null)
+            {
+                continue;                       // no rules never loosens an entry that has them
+            }
+
             merged[same] = m.Rules is null ? e : m with { Rules = [.. m.Rules, .. e.Rules] };
         }
         return [.. merged];
@@ -35,7 +39,11 @@ internal static class EgressEntrySelection
         int bestScore = -1;
         foreach (EgressEntry e in entries)
         {
-            if (e.Port != port || !e.Host.Matches(canonicalHost)) continue;
+            if (e.Port != port || !e.Host.Matches(canonicalHost))
+            {
+                continue;
+            }
+
             int score = Specificity(e);
             if (score > bestScore) { best = e; bestScore = score; }
         }

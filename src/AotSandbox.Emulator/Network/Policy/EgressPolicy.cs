@@ -23,8 +23,19 @@ internal sealed record EgressPolicy(bool AllowAll, IReadOnlyList<EgressEntry> En
     /// <summary>True when some entry allows <paramref name="canonicalHost"/> on any port (what DNS answers for).</summary>
     public bool AllowsName(string canonicalHost)
     {
-        if (AllowAll) return true;
-        foreach (EgressEntry e in Entries) if (e.Host.Matches(canonicalHost)) return true;
+        if (AllowAll)
+        {
+            return true;
+        }
+
+        foreach (EgressEntry e in Entries)
+        {
+            if (e.Host.Matches(canonicalHost))
+            {
+                return true;
+            }
+        }
+
         return false;
     }
 }
@@ -39,7 +50,11 @@ internal sealed record HttpRule(IReadOnlyList<string> Methods, PathGlob PathPatt
     public bool Allows(string method, string path)
     {
         bool methodOk = false;
-        foreach (string m in Methods) if (string.Equals(m, method, StringComparison.Ordinal)) { methodOk = true; break; }
+        foreach (string m in Methods)
+        {
+            if (string.Equals(m, method, StringComparison.Ordinal)) { methodOk = true; break; }
+        }
+
         return methodOk && PathPattern.Matches(path);
     }
 }

@@ -26,7 +26,11 @@ internal static class EgressPolicyParser
         {
             Read(ref reader);
             EgressPolicy policy = ParseValue(ref reader);
-            if (reader.Read()) throw new EgressPolicyException("policy.network.egress: trailing data");
+            if (reader.Read())
+            {
+                throw new EgressPolicyException("policy.network.egress: trailing data");
+            }
+
             return policy;
         }
         catch (JsonException ex)
@@ -41,19 +45,39 @@ internal static class EgressPolicyParser
     /// <summary>Parses the value the reader is positioned on (for embedding in a larger request parser).</summary>
     public static EgressPolicy ParseValue(ref Utf8JsonReader reader)
     {
-        if (reader.TokenType == JsonTokenType.Null) return EgressPolicy.DenyAll;
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return EgressPolicy.DenyAll;
+        }
+
         if (reader.TokenType == JsonTokenType.String)
         {
-            if (reader.ValueTextEquals("allow-all"u8)) return EgressPolicy.AllowEverything;
+            if (reader.ValueTextEquals("allow-all"u8))
+            {
+                return EgressPolicy.AllowEverything;
+            }
+
             throw new EgressPolicyException("policy.network.egress: the only string accepted is \"allow-all\"");
         }
-        if (reader.TokenType != JsonTokenType.StartArray) throw new EgressPolicyException("policy.network.egress must be \"allow-all\" or an array of {host, port}");
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new EgressPolicyException("policy.network.egress must be \"allow-all\" or an array of {host, port}");
+        }
+
         var entries = new List<EgressEntry>();
         while (true)
         {
             Read(ref reader);
-            if (reader.TokenType == JsonTokenType.EndArray) break;
-            if (entries.Count == MaxEntries) throw new EgressPolicyException($"policy.network.egress: at most {MaxEntries} entries");
+            if (reader.TokenType == JsonTokenType.EndArray)
+            {
+                break;
+            }
+
+            if (entries.Count == MaxEntries)
+            {
+                throw new EgressPolicyException($"policy.network.egress: at most {MaxEntries} entries");
+            }
+
             entries.Add(ParseEntry(ref reader, entries.Count));
         }
         return new EgressPolicy(false, entries);
@@ -62,7 +86,11 @@ internal static class EgressPolicyParser
     private static EgressEntry ParseEntry(ref Utf8JsonReader reader, int index)
     {
         string where = $"policy.network.egress[{index}]";
-        if (reader.TokenType != JsonTokenType.StartObject) throw new EgressPolicyException(where + " must be an object {host, port}");
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new EgressPolicyException(where + " must be an object {host, port}");
+        }
+
         HostPattern? host = null;
         int? port = null;
         string? protocol = null;
@@ -70,7 +98,11 @@ internal static class EgressPolicyParser
         while (true)
         {
             Read(ref reader);
-            if (reader.TokenType == JsonTokenType.EndObject) break;
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                break;
+            }
+
             string name = reader.GetString()!;
             Read(ref reader);
             switch (name)
@@ -81,13 +113,19 @@ internal static class EgressPolicyParser
                     break;
                 case "port":
                     if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int p) || p is < 1 or > 65535)
+                    {
                         throw new EgressPolicyException(where + ".port must be an integer 1..65535");
+                    }
+
                     port = p;
                     break;
                 case "protocol":
                     protocol = ExpectString(ref reader, where + ".protocol").ToLowerInvariant();
                     if (protocol is not ("tcp" or "http" or "https" or "tls"))
+                    {
                         throw new EgressPolicyException(where + ".protocol must be tcp, http, https or tls (UDP egress is not supported)");
+                    }
+
                     break;
                 case "rules":
                     rules = ParseRules(ref reader, where + ".rules");
@@ -96,38 +134,71 @@ internal static class EgressPolicyParser
                     throw new EgressPolicyException($"{where}: unknown field '{name}'");
             }
         }
-        if (host is null || port is null) throw new EgressPolicyException(where + " needs host and port");
+        if (host is null || port is null)
+        {
+            throw new EgressPolicyException(where + " needs host and port");
+        }
         // "TCP" is the transport Adobe's clients name (the default); HTTP rules ride on it, so it never conflicts with rules.
         return new EgressEntry(host, port.Value, protocol, rules);
     }
 
     private static List<HttpRule> ParseRules(ref Utf8JsonReader reader, string where)
     {
-        if (reader.TokenType != JsonTokenType.StartArray) throw new EgressPolicyException(where + " must be an array");
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new EgressPolicyException(where + " must be an array");
+        }
+
         var rules = new List<HttpRule>();
         while (true)
         {
             Read(ref reader);
-            if (reader.TokenType == JsonTokenType.EndArray) break;
-            if (rules.Count == MaxRules) throw new EgressPolicyException($"{where}: at most {MaxRules} rules");
-            if (reader.TokenType != JsonTokenType.StartObject) throw new EgressPolicyException(where + " items must be objects {methods, pathPattern}");
+            if (reader.TokenType == JsonTokenType.EndArray)
+            {
+                break;
+            }
+
+            if (rules.Count == MaxRules)
+            {
+                throw new EgressPolicyException($"{where}: at most {MaxRules} rules");
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new EgressPolicyException(where + " items must be objects {methods, pathPattern}");
+            }
+
             List<string>? methods = null;
             PathGlob? glob = null;
             while (true)
             {
                 Read(ref reader);
-                if (reader.TokenType == JsonTokenType.EndObject) break;
+                if (reader.TokenType == JsonTokenType.EndObject)
+                {
+                    break;
+                }
+
                 string name = reader.GetString()!;
                 Read(ref reader);
-                if (name == "methods") methods = ParseMethods(ref reader, where + ".methods");
+                if (name == "methods")
+                {
+                    methods = ParseMethods(ref reader, where + ".methods");
+                }
                 else if (name == "pathPattern")
                 {
                     string text = ExpectString(ref reader, where + ".pathPattern");
                     glob = PathGlob.TryParse(text, out string? error) ?? throw new EgressPolicyException($"{where}.pathPattern: {error}");
                 }
-                else throw new EgressPolicyException($"{where}: unknown field '{name}'");
+                else
+                {
+                    throw new EgressPolicyException($"{where}: unknown field '{name}'");
+                }
             }
-            if (methods is null || glob is null) throw new EgressPolicyException(where + " items need methods and pathPattern");
+            if (methods is null || glob is null)
+            {
+                throw new EgressPolicyException(where + " items need methods and pathPattern");
+            }
+
             rules.Add(new HttpRule(methods, glob));
         }
         return rules;
@@ -135,30 +206,61 @@ internal static class EgressPolicyParser
 
     private static List<string> ParseMethods(ref Utf8JsonReader reader, string where)
     {
-        if (reader.TokenType != JsonTokenType.StartArray) throw new EgressPolicyException(where + " must be an array of strings");
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw new EgressPolicyException(where + " must be an array of strings");
+        }
+
         var methods = new List<string>();
         while (true)
         {
             Read(ref reader);
-            if (reader.TokenType == JsonTokenType.EndArray) break;
-            if (methods.Count == MaxMethods) throw new EgressPolicyException($"{where}: at most {MaxMethods} methods");
+            if (reader.TokenType == JsonTokenType.EndArray)
+            {
+                break;
+            }
+
+            if (methods.Count == MaxMethods)
+            {
+                throw new EgressPolicyException($"{where}: at most {MaxMethods} methods");
+            }
+
             string m = ExpectString(ref reader, where).ToUpperInvariant();
-            if (m is "CONNECT" or "TRACE" or "TRACK") throw new EgressPolicyException($"{where}: {m} cannot be allowed");
-            if (Array.IndexOf(HttpMethods, m) < 0) throw new EgressPolicyException($"{where}: '{m}' is not one of {string.Join(", ", HttpMethods)}");
+            if (m is "CONNECT" or "TRACE" or "TRACK")
+            {
+                throw new EgressPolicyException($"{where}: {m} cannot be allowed");
+            }
+
+            if (Array.IndexOf(HttpMethods, m) < 0)
+            {
+                throw new EgressPolicyException($"{where}: '{m}' is not one of {string.Join(", ", HttpMethods)}");
+            }
+
             methods.Add(m);
         }
-        if (methods.Count == 0) throw new EgressPolicyException(where + " must list at least one method");
+        if (methods.Count == 0)
+        {
+            throw new EgressPolicyException(where + " must list at least one method");
+        }
+
         return methods;
     }
 
     private static string ExpectString(ref Utf8JsonReader reader, string where)
     {
-        if (reader.TokenType != JsonTokenType.String) throw new EgressPolicyException(where + " must be a string");
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new EgressPolicyException(where + " must be a string");
+        }
+
         return reader.GetString()!;
     }
 
     private static void Read(ref Utf8JsonReader reader)
     {
-        if (!reader.Read()) throw new EgressPolicyException("policy.network.egress: unexpected end of JSON");
+        if (!reader.Read())
+        {
+            throw new EgressPolicyException("policy.network.egress: unexpected end of JSON");
+        }
     }
 }

@@ -38,9 +38,16 @@ internal static class HostName
             return CanonicalIPv6(raw[1..^1], out error);
         }
 
-        if (raw.Contains(':')) return CanonicalIPv6(raw, out error);
+        if (raw.Contains(':'))
+        {
+            return CanonicalIPv6(raw, out error);
+        }
 
-        if (raw[^1] == '.') raw = raw[..^1];
+        if (raw[^1] == '.')
+        {
+            raw = raw[..^1];
+        }
+
         if (raw.IsEmpty || raw.Length > MaxLength) { error = "host empty or longer than 253 characters"; return null; }
 
         string lower = raw.ToString().ToLowerInvariant();
@@ -81,46 +88,87 @@ internal static class HostName
             error = "malformed IPv6 literal";
             return null;
         }
-        if (ip.IsIPv4MappedToIPv6) return ip.MapToIPv4().ToString();
+        if (ip.IsIPv4MappedToIPv6)
+        {
+            return ip.MapToIPv4().ToString();
+        }
+
         return ip.ToString();
     }
 
     private static bool LooksNumeric(string label)
     {
-        if (label.StartsWith("0x", StringComparison.Ordinal)) return true;
-        foreach (char c in label) if (c is < '0' or > '9') return false;
+        if (label.StartsWith("0x", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        foreach (char c in label)
+        {
+            if (c is < '0' or > '9')
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 
     /// <summary>inet_aton: 1 to 4 parts, each decimal, octal (leading 0) or hex (0x); the last part fills the rest.</summary>
     internal static uint? ParseInetAton(string[] parts)
     {
-        if (parts.Length is < 1 or > 4) return null;
+        if (parts.Length is < 1 or > 4)
+        {
+            return null;
+        }
+
         var values = new ulong[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
             ulong? v = ParseNumber(parts[i]);
-            if (v is null) return null;
+            if (v is null)
+            {
+                return null;
+            }
+
             values[i] = v.Value;
         }
         ulong result = 0;
         for (int i = 0; i < parts.Length - 1; i++)
         {
-            if (values[i] > 255) return null;
+            if (values[i] > 255)
+            {
+                return null;
+            }
+
             result |= values[i] << (24 - (8 * i));
         }
         int remainingBits = 32 - (8 * (parts.Length - 1));
         ulong last = values[^1];
-        if (last >= (1UL << remainingBits)) return null;
+        if (last >= (1UL << remainingBits))
+        {
+            return null;
+        }
+
         return (uint)(result | last);
     }
 
     private static ulong? ParseNumber(string s)
     {
-        if (s.Length == 0 || s.Length > 34) return null;
+        if (s.Length == 0 || s.Length > 34)
+        {
+            return null;
+        }
+
         int radix = 10;
         ReadOnlySpan<char> digits = s;
-        if (s.StartsWith("0x", StringComparison.Ordinal)) { radix = 16; digits = s.AsSpan(2); if (digits.IsEmpty) return 0; }
+        if (s.StartsWith("0x", StringComparison.Ordinal))
+        {
+            radix = 16; digits = s.AsSpan(2); if (digits.IsEmpty)
+            {
+                return 0;
+            }
+        }
         else if (s.Length > 1 && s[0] == '0') { radix = 8; digits = s.AsSpan(1); }
         ulong value = 0;
         foreach (char c in digits)
@@ -131,9 +179,16 @@ internal static class HostName
                 >= 'a' and <= 'f' => c - 'a' + 10,
                 _ => 99,
             };
-            if (d >= radix) return null;
+            if (d >= radix)
+            {
+                return null;
+            }
+
             value = (value * (ulong)radix) + (ulong)d;
-            if (value > uint.MaxValue) return null;
+            if (value > uint.MaxValue)
+            {
+                return null;
+            }
         }
         return value;
     }

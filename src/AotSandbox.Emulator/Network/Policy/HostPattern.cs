@@ -25,7 +25,11 @@ internal sealed class HostPattern
         if (text.StartsWith("*.", StringComparison.Ordinal))
         {
             string? suffix = HostName.Canonicalize(text.AsSpan(2), out error);
-            if (suffix is null) return null;
+            if (suffix is null)
+            {
+                return null;
+            }
+
             if (HostName.IsIPLiteral(suffix)) { error = "wildcard over an IP address"; return null; }
             if (!suffix.Contains('.', StringComparison.Ordinal)) { error = "wildcard must cover at least two labels (e.g. *.example.com)"; return null; }
             if (suffix.Length + 2 > HostName.MaxLength) { error = "host longer than 253 characters"; return null; }
@@ -39,7 +43,11 @@ internal sealed class HostPattern
     /// <summary>Matches a host that is already canonical.</summary>
     public bool Matches(string canonicalHost)
     {
-        if (!IsWildcard) return string.Equals(canonicalHost, Canonical, StringComparison.Ordinal);
+        if (!IsWildcard)
+        {
+            return string.Equals(canonicalHost, Canonical, StringComparison.Ordinal);
+        }
+
         return canonicalHost.Length > Canonical.Length + 1
             && canonicalHost.EndsWith(Canonical, StringComparison.Ordinal)
             && canonicalHost[canonicalHost.Length - Canonical.Length - 1] == '.'

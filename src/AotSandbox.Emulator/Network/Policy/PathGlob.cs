@@ -39,7 +39,11 @@ internal sealed class PathGlob
     /// <summary>Matches a path (no query).</summary>
     public bool Matches(string path)
     {
-        if (path.Length == 0 || path[0] != '/') return false;
+        if (path.Length == 0 || path[0] != '/')
+        {
+            return false;
+        }
+
         string[] parts = path[1..].Split('/');
         return Match(_segments, 0, parts, 0);
     }
@@ -51,16 +55,37 @@ internal sealed class PathGlob
             string p = pattern[pi];
             if (p == "**")
             {
-                if (pi == pattern.Length - 1) return true;
+                if (pi == pattern.Length - 1)
+                {
+                    return true;
+                }
+
                 for (int k = si; k <= parts.Length; k++)
                 {
-                    if (Match(pattern, pi + 1, parts, k)) return true;
+                    if (Match(pattern, pi + 1, parts, k))
+                    {
+                        return true;
+                    }
                 }
                 return false;
             }
-            if (si >= parts.Length) return false;
-            if (p == "*") { if (parts[si].Length == 0) return false; }
-            else if (!string.Equals(p, parts[si], StringComparison.Ordinal)) return false;
+            if (si >= parts.Length)
+            {
+                return false;
+            }
+
+            if (p == "*")
+            {
+                if (parts[si].Length == 0)
+                {
+                    return false;
+                }
+            }
+            else if (!string.Equals(p, parts[si], StringComparison.Ordinal))
+            {
+                return false;
+            }
+
             pi++;
             si++;
         }

@@ -36,9 +36,17 @@ internal sealed class PreviewAdmission(int maxTotal, int maxPerClient, int maxPe
     {
         lock (_lock)
         {
-            if (_total >= maxTotal) return Refusal.Total;
+            if (_total >= maxTotal)
+            {
+                return Refusal.Total;
+            }
+
             int held = _perClient.GetValueOrDefault(client);
-            if (held >= maxPerClient) return Refusal.Client;
+            if (held >= maxPerClient)
+            {
+                return Refusal.Client;
+            }
+
             _perClient[client] = held + 1;
             _total++;
             return Refusal.None;
@@ -52,8 +60,14 @@ internal sealed class PreviewAdmission(int maxTotal, int maxPerClient, int maxPe
         {
             _total--;
             int held = _perClient.GetValueOrDefault(client) - 1;
-            if (held <= 0) _perClient.Remove(client);
-            else _perClient[client] = held;
+            if (held <= 0)
+            {
+                _perClient.Remove(client);
+            }
+            else
+            {
+                _perClient[client] = held;
+            }
         }
     }
 
@@ -63,7 +77,11 @@ internal sealed class PreviewAdmission(int maxTotal, int maxPerClient, int maxPe
         lock (_lock)
         {
             int held = _perSandbox.GetValueOrDefault(sandboxId);
-            if (held >= maxPerSandbox) return false;
+            if (held >= maxPerSandbox)
+            {
+                return false;
+            }
+
             _perSandbox[sandboxId] = held + 1;
             return true;
         }
@@ -75,8 +93,14 @@ internal sealed class PreviewAdmission(int maxTotal, int maxPerClient, int maxPe
         lock (_lock)
         {
             int held = _perSandbox.GetValueOrDefault(sandboxId) - 1;
-            if (held <= 0) _perSandbox.Remove(sandboxId);
-            else _perSandbox[sandboxId] = held;
+            if (held <= 0)
+            {
+                _perSandbox.Remove(sandboxId);
+            }
+            else
+            {
+                _perSandbox[sandboxId] = held;
+            }
         }
     }
 }

@@ -18,18 +18,49 @@ internal static class PreviewHost
     /// <summary>Parses a Host header value; null when it is not a well-formed preview host.</summary>
     public static (int Port, string Token)? TryParse(string? hostHeader)
     {
-        if (hostHeader is null) return null;
+        if (hostHeader is null)
+        {
+            return null;
+        }
+
         string? host = Authority.TryParse(hostHeader, out _, out _);
-        if (host is null || !host.EndsWith("." + Domain, StringComparison.Ordinal)) return null;
+        if (host is null || !host.EndsWith("." + Domain, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
         string label = host[..^(Domain.Length + 1)];
-        if (label.Length < 3 || label[0] != 'p' || label.Contains('.', StringComparison.Ordinal)) return null;
+        if (label.Length < 3 || label[0] != 'p' || label.Contains('.', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
         int dash = label.IndexOf('-', StringComparison.Ordinal);
-        if (dash is < 2 or > 6) return null;
+        if (dash is < 2 or > 6)
+        {
+            return null;
+        }
+
         ReadOnlySpan<char> portText = label.AsSpan(1, dash - 1);
-        foreach (char c in portText) if (!char.IsAsciiDigit(c)) return null;
-        if (portText[0] == '0' || !int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535) return null;
+        foreach (char c in portText)
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return null;
+            }
+        }
+
+        if (portText[0] == '0' || !int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
+        {
+            return null;
+        }
+
         string token = label[(dash + 1)..];
-        if (token.Length != 32 || !token.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f')) return null;
+        if (token.Length != 32 || !token.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+        {
+            return null;
+        }
+
         return (port, token);
     }
 }

@@ -31,13 +31,19 @@ internal sealed class PreviewProxy(Socket listener, NetnsSocketFactory sockets, 
     /// <summary>Publishes <paramref name="target"/> under <paramref name="token"/>.</summary>
     public void Add(string token, PreviewTarget target)
     {
-        lock (_lock) _routes.Add(token, target);
+        lock (_lock)
+        {
+            _routes.Add(token, target);
+        }
     }
 
     /// <summary>Withdraws one route.</summary>
     public void Remove(string token)
     {
-        lock (_lock) _routes.Remove(token);
+        lock (_lock)
+        {
+            _routes.Remove(token);
+        }
     }
 
     /// <summary>Withdraws every route of a sandbox.</summary>
@@ -45,7 +51,10 @@ internal sealed class PreviewProxy(Socket listener, NetnsSocketFactory sockets, 
     {
         lock (_lock)
         {
-            foreach (string token in _routes.Where(r => r.Value.SandboxId == sandboxId).Select(r => r.Key).ToList()) _routes.Remove(token);
+            foreach (string token in _routes.Where(r => r.Value.SandboxId == sandboxId).Select(r => r.Key).ToList())
+            {
+                _routes.Remove(token);
+            }
         }
     }
 
@@ -97,7 +106,10 @@ internal sealed class PreviewProxy(Socket listener, NetnsSocketFactory sockets, 
                     {
                         HttpParseStatus status = side.Buffered.IsEmpty ? HttpParseStatus.Incomplete : HttpHeadParser.ParseRequest(side.Buffered.Span, out head, out _);
                         if (status == HttpParseStatus.Invalid) { await RespondAsync(stream, 400, "bad request", cancellationToken).ConfigureAwait(false); return; }
-                        if (status == HttpParseStatus.Incomplete && !await side.FillAsync(deadline.Token).ConfigureAwait(false)) return;
+                        if (status == HttpParseStatus.Incomplete && !await side.FillAsync(deadline.Token).ConfigureAwait(false))
+                        {
+                            return;
+                        }
                     }
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -141,7 +153,11 @@ internal sealed class PreviewProxy(Socket listener, NetnsSocketFactory sockets, 
         finally
         {
             client.Dispose();
-            if (admittedSandbox is not null) _admission.ReleaseSandbox(admittedSandbox);
+            if (admittedSandbox is not null)
+            {
+                _admission.ReleaseSandbox(admittedSandbox);
+            }
+
             _admission.ReleaseClient(from);
         }
     }
@@ -178,9 +194,17 @@ internal sealed class PreviewProxy(Socket listener, NetnsSocketFactory sockets, 
 
     private PreviewTarget? Lookup(string? hostHeader)
     {
-        if (PreviewHost.TryParse(hostHeader) is not (int port, string token)) return null;
+        if (PreviewHost.TryParse(hostHeader) is not (int port, string token))
+        {
+            return null;
+        }
+
         PreviewTarget? target;
-        lock (_lock) _routes.TryGetValue(token, out target);
+        lock (_lock)
+        {
+            _routes.TryGetValue(token, out target);
+        }
+
         return target is not null && target.Port == port ? target : null;
     }
 

@@ -26,39 +26,114 @@ internal static class ClientHelloParser
     public static ClientHelloStatus Parse(ReadOnlySpan<byte> data, out string? serverName)
     {
         serverName = null;
-        if (data.Length == 0) return ClientHelloStatus.Incomplete;
-        if (data[0] != 0x16) return ClientHelloStatus.NotTls;
-        if (data.Length < 5) return ClientHelloStatus.Incomplete;
-        if (data[1] != 0x03) return ClientHelloStatus.NotTls;
+        if (data.Length == 0)
+        {
+            return ClientHelloStatus.Incomplete;
+        }
+
+        if (data[0] != 0x16)
+        {
+            return ClientHelloStatus.NotTls;
+        }
+
+        if (data.Length < 5)
+        {
+            return ClientHelloStatus.Incomplete;
+        }
+
+        if (data[1] != 0x03)
+        {
+            return ClientHelloStatus.NotTls;
+        }
+
         int recordLength = BinaryPrimitives.ReadUInt16BigEndian(data[3..]);
-        if (recordLength is 0 or > 16384) return ClientHelloStatus.Invalid;
-        if (data.Length < 5 + recordLength) return ClientHelloStatus.Incomplete;
+        if (recordLength is 0 or > 16384)
+        {
+            return ClientHelloStatus.Invalid;
+        }
+
+        if (data.Length < 5 + recordLength)
+        {
+            return ClientHelloStatus.Incomplete;
+        }
+
         var r = new Reader(data.Slice(5, recordLength));
-        if (!r.TryByte(out byte hsType) || hsType != 1) return ClientHelloStatus.Invalid;
-        if (!r.TryUInt24(out int hsLength) || hsLength > r.Remaining) return ClientHelloStatus.Invalid;
+        if (!r.TryByte(out byte hsType) || hsType != 1)
+        {
+            return ClientHelloStatus.Invalid;
+        }
+
+        if (!r.TryUInt24(out int hsLength) || hsLength > r.Remaining)
+        {
+            return ClientHelloStatus.Invalid;
+        }
+
         r = new Reader(r.Rest[..hsLength]);
-        if (!r.Skip(2 + 32)) return ClientHelloStatus.Invalid;
-        if (!r.SkipVector8() || !r.SkipVector16() || !r.SkipVector8()) return ClientHelloStatus.Invalid;
-        if (r.Remaining == 0) return ClientHelloStatus.Complete;
-        if (!r.TryUInt16(out int extLength) || extLength != r.Remaining) return ClientHelloStatus.Invalid;
+        if (!r.Skip(2 + 32))
+        {
+            return ClientHelloStatus.Invalid;
+        }
+
+        if (!r.SkipVector8() || !r.SkipVector16() || !r.SkipVector8())
+        {
+            return ClientHelloStatus.Invalid;
+        }
+
+        if (r.Remaining == 0)
+        {
+            return ClientHelloStatus.Complete;
+        }
+
+        if (!r.TryUInt16(out int extLength) || extLength != r.Remaining)
+        {
+            return ClientHelloStatus.Invalid;
+        }
+
         bool seenSni = false;
         while (r.Remaining > 0)
         {
-            if (!r.TryUInt16(out int type) || !r.TryUInt16(out int len) || len > r.Remaining) return ClientHelloStatus.Invalid;
+            if (!r.TryUInt16(out int type) || !r.TryUInt16(out int len) || len > r.Remaining)
+            {
+                return ClientHelloStatus.Invalid;
+            }
+
             ReadOnlySpan<byte> ext = r.Rest[..len];
             r.Skip(len);
-            if (type != 0) continue;
-            if (seenSni) return ClientHelloStatus.Invalid;
+            if (type != 0)
+            {
+                continue;
+            }
+
+            if (seenSni)
+            {
+                return ClientHelloStatus.Invalid;
+            }
+
             seenSni = true;
             var e = new Reader(ext);
-            if (!e.TryUInt16(out int listLength) || listLength != e.Remaining) return ClientHelloStatus.Invalid;
+            if (!e.TryUInt16(out int listLength) || listLength != e.Remaining)
+            {
+                return ClientHelloStatus.Invalid;
+            }
+
             while (e.Remaining > 0)
             {
-                if (!e.TryByte(out byte nameType) || !e.TryUInt16(out int nameLength) || nameLength > e.Remaining || nameLength == 0) return ClientHelloStatus.Invalid;
+                if (!e.TryByte(out byte nameType) || !e.TryUInt16(out int nameLength) || nameLength > e.Remaining || nameLength == 0)
+                {
+                    return ClientHelloStatus.Invalid;
+                }
+
                 ReadOnlySpan<byte> name = e.Rest[..nameLength];
                 e.Skip(nameLength);
-                if (nameType != 0) continue;
-                if (serverName is not null) return ClientHelloStatus.Invalid;
+                if (nameType != 0)
+                {
+                    continue;
+                }
+
+                if (serverName is not null)
+                {
+                    return ClientHelloStatus.Invalid;
+                }
                 // Latin1 keeps every byte visible so that HostName refuses NUL/control/non-ASCII instead of us dropping them.
                 serverName = Encoding.Latin1.GetString(name);
             }
@@ -76,7 +151,11 @@ internal static class ClientHelloParser
 
         public bool Skip(int n)
         {
-            if (n > _data.Length) return false;
+            if (n > _data.Length)
+            {
+                return false;
+            }
+
             _data = _data[n..];
             return true;
         }
@@ -84,7 +163,11 @@ internal static class ClientHelloParser
         public bool TryByte(out byte b)
         {
             b = 0;
-            if (_data.IsEmpty) return false;
+            if (_data.IsEmpty)
+            {
+                return false;
+            }
+
             b = _data[0];
             _data = _data[1..];
             return true;
@@ -93,7 +176,11 @@ internal static class ClientHelloParser
         public bool TryUInt16(out int v)
         {
             v = 0;
-            if (_data.Length < 2) return false;
+            if (_data.Length < 2)
+            {
+                return false;
+            }
+
             v = BinaryPrimitives.ReadUInt16BigEndian(_data);
             _data = _data[2..];
             return true;
@@ -102,7 +189,11 @@ internal static class ClientHelloParser
         public bool TryUInt24(out int v)
         {
             v = 0;
-            if (_data.Length < 3) return false;
+            if (_data.Length < 3)
+            {
+                return false;
+            }
+
             v = (_data[0] << 16) | (_data[1] << 8) | _data[2];
             _data = _data[3..];
             return true;

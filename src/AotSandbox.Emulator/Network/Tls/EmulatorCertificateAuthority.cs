@@ -54,7 +54,11 @@ internal sealed class EmulatorCertificateAuthority : IDisposable
         SslStreamCertificateContext context = Issue(canonicalName);
         lock (_lock)
         {
-            if (_cache.TryGetValue(canonicalName, out var existing)) return existing.Value.Context;
+            if (_cache.TryGetValue(canonicalName, out var existing))
+            {
+                return existing.Value.Context;
+            }
+
             var node = _lru.AddFirst((canonicalName, context));
             _cache[canonicalName] = node;
             while (_cache.Count > CacheCapacity)
@@ -72,7 +76,11 @@ internal sealed class EmulatorCertificateAuthority : IDisposable
     {
         var text = new StringBuilder(CertificatePem).Append('\n');
         const string hostRoots = "/etc/ssl/certs/ca-certificates.crt";
-        if (File.Exists(hostRoots)) text.Append(File.ReadAllText(hostRoots));
+        if (File.Exists(hostRoots))
+        {
+            text.Append(File.ReadAllText(hostRoots));
+        }
+
         return text.ToString();
     }
 
@@ -88,8 +96,15 @@ internal sealed class EmulatorCertificateAuthority : IDisposable
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName("CN=" + (name.Length <= 64 ? name : "aotsandbox-leaf")), key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
-        if (IPAddress.TryParse(name, out IPAddress? ip)) san.AddIpAddress(ip);
-        else san.AddDnsName(name);
+        if (IPAddress.TryParse(name, out IPAddress? ip))
+        {
+            san.AddIpAddress(ip);
+        }
+        else
+        {
+            san.AddDnsName(name);
+        }
+
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));

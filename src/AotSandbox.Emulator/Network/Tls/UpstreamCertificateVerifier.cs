@@ -14,14 +14,25 @@ internal sealed class UpstreamCertificateVerifier
     /// <summary>Loads every certificate of each PEM file.</summary>
     public UpstreamCertificateVerifier(IEnumerable<string> trustCaFiles)
     {
-        foreach (string file in trustCaFiles) _extraRoots.ImportFromPemFile(file);
+        foreach (string file in trustCaFiles)
+        {
+            _extraRoots.ImportFromPemFile(file);
+        }
     }
 
     /// <summary>The validation callback for <see cref="SslClientAuthenticationOptions"/>.</summary>
     public bool Verify(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        if (errors == SslPolicyErrors.None) return true;
-        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null || _extraRoots.Count == 0) return false;
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null || _extraRoots.Count == 0)
+        {
+            return false;
+        }
+
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.AddRange(_extraRoots);
@@ -29,7 +40,10 @@ internal sealed class UpstreamCertificateVerifier
         custom.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.1"));
         if (chain is not null)
         {
-            foreach (X509ChainElement e in chain.ChainElements) custom.ChainPolicy.ExtraStore.Add(e.Certificate);
+            foreach (X509ChainElement e in chain.ChainElements)
+            {
+                custom.ChainPolicy.ExtraStore.Add(e.Certificate);
+            }
         }
         using var leaf = new X509Certificate2(certificate);
         return custom.Build(leaf);

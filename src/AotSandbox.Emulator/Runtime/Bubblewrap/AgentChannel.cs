@@ -52,7 +52,10 @@ internal sealed class AgentChannel
         lock (_gate)
         {
             if (_closed)
+            {
                 throw Gone();
+            }
+
             _requests.Add(id, request);
         }
     }
@@ -62,7 +65,10 @@ internal sealed class AgentChannel
         lock (_gate)
         {
             if (_closed)
+            {
                 throw Gone();
+            }
+
             _processes.Add(id, process);
         }
     }
@@ -70,7 +76,9 @@ internal sealed class AgentChannel
     public void Unregister(uint id)
     {
         lock (_gate)
+        {
             _requests.Remove(id);
+        }
     }
 
     /// <summary>Sends a request and awaits its answer; the agent processes requests in order.</summary>
@@ -94,7 +102,10 @@ internal sealed class AgentChannel
     {
         var payloadLength = prefix.Length + data.Length;
         if (payloadLength > AgentWire.MaxPayload)
+        {
             throw new ArgumentOutOfRangeException(nameof(data), "frame payload too large");
+        }
+
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -114,9 +125,14 @@ internal sealed class AgentChannel
             }
             await _toAgent.WriteAsync(_writeScratch.AsMemory(0, used), CancellationToken.None).ConfigureAwait(false);
             if (!prefix.IsEmpty)
+            {
                 await _toAgent.WriteAsync(prefix, CancellationToken.None).ConfigureAwait(false);
+            }
+
             if (!data.IsEmpty)
+            {
                 await _toAgent.WriteAsync(data, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (IOException e)
         {
@@ -173,7 +189,10 @@ internal sealed class AgentChannel
                         return;
                     }
                     if (end - start < 4 + (int)length)
+                    {
                         break;
+                    }
+
                     if (DispatchChecked(buffer.AsSpan(start + 4, (int)length)) is { } problem)
                     {
                         Violation(problem);
@@ -193,7 +212,10 @@ internal sealed class AgentChannel
                 }
                 var read = await _fromAgent.ReadAsync(buffer.AsMemory(end)).ConfigureAwait(false);
                 if (read == 0)
+                {
                     return;
+                }
+
                 end += read;
             }
         }
@@ -222,7 +244,10 @@ internal sealed class AgentChannel
     private string? DispatchChecked(ReadOnlySpan<byte> frame)
     {
         if (AgentWire.Validate(frame[0], frame.Length - 5) is { } problem)
+        {
             return problem;
+        }
+
         try
         {
             return Dispatch(frame);
@@ -253,11 +278,17 @@ internal sealed class AgentChannel
         if (request is not null)
         {
             if (request.OnFrame(type, payload))
+            {
                 Unregister(id);
+            }
+
             return null;
         }
         if (process is null)
+        {
             return null; // a late event of an exec that already ended (e.g. a credit): nothing waits for it
+        }
+
         switch (type)
         {
             case AgentWire.Spawned:
@@ -265,13 +296,22 @@ internal sealed class AgentChannel
                 break;
             case AgentWire.Output:
                 if (payload[0] is not (1 or 2))
+                {
                     return $"output of exec {id} on stream {payload[0]} (expected 1 or 2)";
+                }
+
                 if (!process.OnOutput(payload[0], payload[1..]))
+                {
                     return $"exec {id} sent more than {AgentWire.MaxUnacknowledgedOutput} bytes of output the host had not acknowledged";
+                }
+
                 break;
             case AgentWire.StdinCredit:
                 if (!process.OnStdinCredit(BinaryPrimitives.ReadUInt32LittleEndian(payload)))
+                {
                     return $"exec {id} credited more stdin than the host had sent";
+                }
+
                 break;
             case AgentWire.Exit:
                 RemoveProcess(id);
@@ -289,7 +329,9 @@ internal sealed class AgentChannel
     private void RemoveProcess(uint id)
     {
         lock (_gate)
+        {
             _processes.Remove(id);
+        }
     }
 
     private void Close()
@@ -305,9 +347,14 @@ internal sealed class AgentChannel
             _processes.Clear();
         }
         foreach (var request in requests)
+        {
             request.Fail(Gone());
+        }
+
         foreach (var process in processes)
+        {
             process.OnSandboxGone();
+        }
     }
 
     private static SandboxRuntimeException Gone() => new("the sandbox is gone (its agent ended)");

@@ -14,7 +14,10 @@ internal abstract class AgentRequest
     protected static Exception ErrorOf(byte type, ReadOnlySpan<byte> payload)
     {
         if (type != AgentWire.Error)
+        {
             return new SandboxRuntimeException($"the sandbox agent answered with unexpected message 0x{type:x2}");
+        }
+
         var (code, message) = AgentWire.DecodeError(payload);
         return new SandboxFileException(code, message);
     }
@@ -37,9 +40,14 @@ internal sealed class PingRequest : AgentRequest<bool>
     public override bool OnFrame(byte type, ReadOnlySpan<byte> payload)
     {
         if (type == AgentWire.Pong)
+        {
             Complete(true);
+        }
         else
+        {
             Fail(ErrorOf(type, payload));
+        }
+
         return true;
     }
 }
@@ -49,9 +57,14 @@ internal sealed class ReadRequest : AgentRequest<(byte[] Data, long FileSize)>
     public override bool OnFrame(byte type, ReadOnlySpan<byte> payload)
     {
         if (type == AgentWire.FileData && payload.Length >= 8)
+        {
             Complete((payload[8..].ToArray(), (long)BinaryPrimitives.ReadUInt64LittleEndian(payload)));
+        }
         else
+        {
             Fail(ErrorOf(type, payload));
+        }
+
         return true;
     }
 }
@@ -61,9 +74,14 @@ internal sealed class WriteRequest : AgentRequest<long>
     public override bool OnFrame(byte type, ReadOnlySpan<byte> payload)
     {
         if (type == AgentWire.FileWritten && payload.Length >= 8)
+        {
             Complete((long)BinaryPrimitives.ReadUInt64LittleEndian(payload));
+        }
         else
+        {
             Fail(ErrorOf(type, payload));
+        }
+
         return true;
     }
 }
@@ -105,7 +123,10 @@ internal sealed class ListRequest : AgentRequest<IReadOnlyList<SandboxFileEntry>
             var size = (long)BinaryPrimitives.ReadUInt64LittleEndian(rest[1..]);
             int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(rest[9..]);
             if (rest.Length < 11 + nameLength)
+            {
                 break;
+            }
+
             _nameBytes += nameLength;
             if (_entries.Count == MaxEntries || _nameBytes > MaxNameBytes)
             {
@@ -117,7 +138,10 @@ internal sealed class ListRequest : AgentRequest<IReadOnlyList<SandboxFileEntry>
             rest = rest[(11 + nameLength)..];
         }
         if (payload[0] == 0)
+        {
             return false;
+        }
+
         Complete(_entries);
         return true;
     }

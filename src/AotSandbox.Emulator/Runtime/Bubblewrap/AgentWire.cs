@@ -82,7 +82,10 @@ internal static class AgentWire
     public static (string Code, string Message) DecodeError(ReadOnlySpan<byte> payload)
     {
         if (payload.Length == 0)
+        {
             return ("EIO", "unknown error");
+        }
+
         var nameLength = Math.Min(payload[0], payload.Length - 1);
         var code = Encoding.ASCII.GetString(payload.Slice(1, nameLength));
         var message = Encoding.UTF8.GetString(payload[(1 + nameLength)..]);
@@ -94,10 +97,16 @@ internal static class AgentWire
     {
         ArgumentNullException.ThrowIfNull(path);
         if (path.Length == 0)
+        {
             throw new SandboxFileException("EINVAL", "empty path");
+        }
+
         var bytes = Encoding.UTF8.GetBytes(path);
         if (bytes.Length > MaxPathBytes)
+        {
             throw new SandboxFileException("ENAMETOOLONG", "path longer than 4096 bytes");
+        }
+
         return bytes;
     }
 }

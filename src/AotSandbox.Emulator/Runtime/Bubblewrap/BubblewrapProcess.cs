@@ -49,7 +49,10 @@ internal sealed class BubblewrapProcess : SandboxProcess
             {
                 var chunk = data[..Math.Min(data.Length, AgentWire.StdinChunk)];
                 if (!await _stdinCredit.TakeAsync(chunk.Length, cancellationToken).ConfigureAwait(false))
+                {
                     return; // the command ended: like writing to a closed pipe, the bytes go nowhere
+                }
+
                 await _channel.SendAsync(AgentWire.Stdin, _id, ReadOnlyMemory<byte>.Empty, chunk, CancellationToken.None).ConfigureAwait(false);
                 data = data[chunk.Length..];
             }
@@ -66,7 +69,9 @@ internal sealed class BubblewrapProcess : SandboxProcess
         try
         {
             if (Volatile.Read(ref _ended) == 0)
+            {
                 await _channel.SendAsync(AgentWire.StdinEof, _id, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -104,11 +109,17 @@ internal sealed class BubblewrapProcess : SandboxProcess
     public bool OnOutput(int stream, ReadOnlySpan<byte> data)
     {
         if (Interlocked.Add(ref _queuedOutput, data.Length) > AgentWire.MaxUnacknowledgedOutput)
+        {
             return false;
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(buffer);
         if (!_events.Writer.TryWrite(new Event(stream, buffer, data.Length)))
+        {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+
         return true;
     }
 

@@ -79,10 +79,16 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         startInfo.ArgumentList.Add(uid);
         startInfo.ArgumentList.Add(uid);
         foreach (var procs in _cgroups.ProcsFiles)
+        {
             startInfo.ArgumentList.Add(procs);
+        }
+
         startInfo.ArgumentList.Add("--");
         foreach (var argument in BwrapArguments.Build(_options.BwrapPath, agentHostPath, _state, _spec, _options.HomeBytes))
+        {
             startInfo.ArgumentList.Add(argument);
+        }
+
         _launcher = Process.Start(startInfo) ?? throw new SandboxRuntimeException("could not start the sandbox launcher");
         _ = CollectStderrAsync(_launcher.StandardError.BaseStream);
         _channel = new AgentChannel(_launcher.StandardInput.BaseStream, _launcher.StandardOutput.BaseStream, Log);
@@ -147,13 +153,19 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         try
         {
             if (_disposed)
+            {
                 return;
+            }
+
             _disposed = true;
             if (_launcher is not null)
             {
                 KillInit(_launcher, $"/{_options.CgroupParent}/{_spec.Id}");
                 if (_channel is not null)
+                {
                     await Task.WhenAny(_channel.Completion, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+                }
+
                 using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 try
                 {
@@ -166,12 +178,18 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
             }
             var empty = await _cgroups.KillAllAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             for (var attempt = 0; attempt < 50 && !_cgroups.TryRemove(); attempt++)
+            {
                 await Task.Delay(10).ConfigureAwait(false);
+            }
+
             await NetworkNamespace.DeleteAsync(_options.IpPath, _netnsName).ConfigureAwait(false);
             _state.Delete();
             _launcher?.Dispose();
             if (empty)
+            {
                 _uids.Return(Uid); // otherwise the uid stays retired: a survivor could meet the next sandbox
+            }
+
             _terminated.TrySetResult();
             _onDisposed(this);
         }
@@ -198,13 +216,18 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         try
         {
             if (launcher.HasExited)
+            {
                 return;
+            }
+
             var pid = launcher.Id;
             var children = File.ReadAllText($"/proc/{pid}/task/{pid}/children");
             foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
                 if (IsInCgroup(child, cgroupSuffix))
+                {
                     _ = NativeMethods.Kill(int.Parse(child, CultureInfo.InvariantCulture), NativeMethods.SIGKILL);
+                }
             }
         }
         catch (IOException)
@@ -225,7 +248,9 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
             foreach (var line in File.ReadLines($"/proc/{pid}/cgroup"))
             {
                 if (line.EndsWith(cgroupSuffix, StringComparison.Ordinal))
+                {
                     return true;
+                }
             }
         }
         catch (IOException)
@@ -244,7 +269,9 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         await channel.Completion.ConfigureAwait(false);
         _terminated.TrySetResult();
         if (!_disposed)
+        {
             await DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -265,7 +292,9 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
                 lock (_stderr)
                 {
                     if (_stderr.Length < StderrKeepBytes)
+                    {
                         _stderr.Append(Encoding.UTF8.GetString(buffer, 0, Math.Min(read, StderrKeepBytes - _stderr.Length)));
+                    }
                 }
                 if (total > StderrLimitBytes)
                 {
@@ -294,7 +323,9 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
     private string StderrText()
     {
         lock (_stderr)
+        {
             return _stderr.Length == 0 ? "no diagnostics" : _stderr.ToString().Trim().ReplaceLineEndings(" ");
+        }
     }
 
     private void Log(string message)
@@ -302,7 +333,9 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         lock (_stderr)
         {
             if (_stderr.Length < StderrKeepBytes)
+            {
                 _stderr.AppendLine(message);
+            }
         }
     }
 }

@@ -29,15 +29,26 @@ internal static class BwrapArguments
         a.AddRange(["--ro-bind", "/usr", "/usr"]);
         a.AddRange(["--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/sbin", "/sbin"]);
         if (Directory.Exists("/usr/lib64"))
+        {
             a.AddRange(["--symlink", "usr/lib64", "/lib64"]);
+        }
+
         a.AddRange(["--ro-bind", state.Etc, "/etc"]);
         foreach (var name in StateDirectory.HostEtcDirectories.Where(n => Directory.Exists(Path.Combine("/etc", n))))
+        {
             a.AddRange(["--ro-bind", "/etc/" + name, "/etc/" + name]);
+        }
+
         foreach (var name in StateDirectory.HostEtcFiles.Where(n => File.Exists(Path.Combine("/etc", n))))
+        {
             a.AddRange(["--ro-bind", "/etc/" + name, "/etc/" + name]);
+        }
         // Files other layers provide (CA bundle, resolv.conf) go over what /etc already holds, still read-only.
         foreach (SandboxMount mount in spec.ReadOnlyMounts)
+        {
             a.AddRange(["--ro-bind", mount.HostPath, mount.SandboxPath]);
+        }
+
         a.AddRange(["--proc", "/proc", "--dev", "/dev"]);
 
         AddTmpfs(a, "/home/user", homeBytes, "0755");
@@ -66,7 +77,10 @@ internal static class BwrapArguments
         foreach (var (name, value) in environment)
         {
             if (name.Length == 0 || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
+            {
                 throw new SandboxRuntimeException($"invalid environment variable name or value: '{name}'");
+            }
+
             a.AddRange(["--setenv", name, value]);
         }
     }

@@ -18,7 +18,9 @@ internal sealed class CgroupSet
     {
         _directories = new string[Controllers.Length];
         for (var i = 0; i < Controllers.Length; i++)
+        {
             _directories[i] = Path.Combine(root, Controllers[i], parent, id);
+        }
     }
 
     /// <summary>The <c>cgroup.procs</c> files, one per controller, in <see cref="Controllers"/> order.</summary>
@@ -27,13 +29,19 @@ internal sealed class CgroupSet
     public void Create(SandboxLimits limits)
     {
         foreach (var directory in _directories)
+        {
             Directory.CreateDirectory(directory);
+        }
+
         var memory = _directories[0];
         // tmpfs pages (workspace, /tmp) are charged here too, so this also bounds what disk fill can take.
         Write(memory, "memory.limit_in_bytes", limits.MemoryBytes);
         // Same value for memory+swap: the sandbox cannot escape the limit by swapping (when swap accounting is on).
         if (File.Exists(Path.Combine(memory, "memory.memsw.limit_in_bytes")))
+        {
             Write(memory, "memory.memsw.limit_in_bytes", limits.MemoryBytes);
+        }
+
         Write(_directories[1], "pids.max", limits.MaxPids);
         if (limits.CpuMillis > 0)
         {
@@ -56,7 +64,10 @@ internal sealed class CgroupSet
         {
             var parentDirectory = Path.Combine(root, controller, parent);
             if (!Directory.Exists(parentDirectory))
+            {
                 continue;
+            }
+
             foreach (var directory in Directory.GetDirectories(parentDirectory))
             {
                 await KillAllAsync([directory], TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -80,9 +91,15 @@ internal sealed class CgroupSet
                 }
             }
             if (found == 0)
+            {
                 return true;
+            }
+
             if (DateTime.UtcNow > deadline)
+            {
                 return false;
+            }
+
             await Task.Delay(5).ConfigureAwait(false);
         }
     }
@@ -95,7 +112,9 @@ internal sealed class CgroupSet
             try
             {
                 if (Directory.Exists(directory))
+                {
                     Directory.Delete(directory);
+                }
             }
             catch (IOException)
             {
@@ -113,7 +132,9 @@ internal sealed class CgroupSet
             foreach (var line in File.ReadAllLines(Path.Combine(directory, "cgroup.procs")))
             {
                 if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                {
                     members.Add(pid);
+                }
             }
         }
         catch (IOException)

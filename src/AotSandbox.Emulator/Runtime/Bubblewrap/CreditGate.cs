@@ -18,7 +18,10 @@ internal sealed class CreditGate(long initial)
             lock (_gate)
             {
                 if (_closed)
+                {
                     return false;
+                }
+
                 if (_available >= bytes)
                 {
                     _available -= bytes;
@@ -37,7 +40,10 @@ internal sealed class CreditGate(long initial)
         lock (_gate)
         {
             if (bytes < 0 || _available + bytes > _window)
+            {
                 return false;
+            }
+
             _available += bytes;
             waiter = _waiter;
             _waiter = null;

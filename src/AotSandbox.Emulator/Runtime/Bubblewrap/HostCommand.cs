@@ -14,7 +14,10 @@ internal static class HostCommand
             UseShellExecute = false,
         };
         foreach (var argument in arguments)
+        {
             startInfo.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(startInfo) ?? throw new SandboxRuntimeException($"could not start {fileName}");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
@@ -27,6 +30,8 @@ internal static class HostCommand
     {
         var (exitCode, output) = await RunAsync(fileName, arguments, cancellationToken).ConfigureAwait(false);
         if (exitCode != 0)
+        {
             throw new SandboxRuntimeException($"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} failed ({exitCode}): {output}");
+        }
     }
 }

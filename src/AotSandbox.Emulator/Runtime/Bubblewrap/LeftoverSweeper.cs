@@ -16,13 +16,18 @@ internal static class LeftoverSweeper
         // Processes first, so nothing holds the cgroups or namespaces while they are removed. Repeat: a process
         // may fork between the scan and its death.
         for (var round = 0; round < 20 && KillPoolProcesses(uids, liveUids, options.CgroupParent) > 0; round++)
+        {
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
 
         foreach (var controller in CgroupSet.Controllers)
         {
             var parent = Path.Combine(options.CgroupRoot, controller, options.CgroupParent);
             if (!Directory.Exists(parent))
+            {
                 continue;
+            }
+
             foreach (var directory in Directory.GetDirectories(parent).Where(d => !liveIds.Contains(Path.GetFileName(d))))
             {
                 var leftover = new CgroupSet(options.CgroupRoot, options.CgroupParent, Path.GetFileName(directory));
@@ -32,13 +37,17 @@ internal static class LeftoverSweeper
         }
 
         foreach (var name in NetworkNamespace.List(options.NetnsPrefix).Where(n => !liveIds.Contains(n[options.NetnsPrefix.Length..])))
+        {
             await NetworkNamespace.DeleteAsync(options.IpPath, name).ConfigureAwait(false);
+        }
 
         var sandboxes = StateDirectory.SandboxesRoot(options.StateRoot);
         if (Directory.Exists(sandboxes))
         {
             foreach (var directory in Directory.GetDirectories(sandboxes).Where(d => !liveIds.Contains(Path.GetFileName(d))))
+            {
                 Directory.Delete(directory, recursive: true);
+            }
         }
     }
 
@@ -53,11 +62,16 @@ internal static class LeftoverSweeper
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
                 continue;
+            }
+
             var uid = ReadRealUid(directory);
             if (uid is { } u && uids.Contains(u) && !keep.Contains((int)u) && IsInCgroupParent(pid, cgroupParent) == true
                 && NativeMethods.Kill(pid, NativeMethods.SIGKILL) == 0)
+            {
                 killed++;
+            }
         }
         return killed;
     }
@@ -91,7 +105,9 @@ internal static class LeftoverSweeper
             {
                 var path = line.Split(':', 3) is { Length: 3 } fields ? fields[2] : string.Empty;
                 if (path.StartsWith(prefix, StringComparison.Ordinal))
+                {
                     return true;
+                }
             }
             return false;
         }
@@ -112,7 +128,10 @@ internal static class LeftoverSweeper
             foreach (var line in File.ReadLines(Path.Combine(procDirectory, "status")))
             {
                 if (!line.StartsWith("Uid:", StringComparison.Ordinal))
+                {
                     continue;
+                }
+
                 var fields = line.Split('\t', ' ', StringSplitOptions.RemoveEmptyEntries);
                 return fields.Length > 1 && long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out var uid) ? uid : null;
             }

@@ -15,7 +15,10 @@ internal static class NetworkNamespace
     public static async Task DeleteAsync(string ipPath, string name)
     {
         if (!File.Exists(PathOf(name)))
+        {
             return;
+        }
+
         await HostCommand.RunAsync(ipPath, ["netns", "del", name], CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -29,7 +29,9 @@ internal static class PoolUidGuard
         {
             var fields = line.Split(':');
             if (fields.Length >= 3 && long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var id) && uids.Contains(id))
+            {
                 return string.Create(CultureInfo.InvariantCulture, $"id {id} belongs to host {what} '{fields[0]}' in {fileName}");
+            }
         }
         return null;
     }
@@ -40,10 +42,15 @@ internal static class PoolUidGuard
         foreach (var pid in LeftoverSweeper.FindPoolProcesses(uids))
         {
             if (LeftoverSweeper.IsInCgroupParent(pid, cgroupParent) != false)
+            {
                 continue; // ours (a leftover sandbox the sweep will remove), or it exited meanwhile
+            }
+
             if (IsExiting(pid))
+            {
                 continue; // a zombie has left its cgroups (the kernel shows "/") and holds nothing: e.g. the bwrap of a
-                          // sandbox whose emulator was SIGKILLed, not yet reaped by its new parent
+            }
+            // sandbox whose emulator was SIGKILLed, not yet reaped by its new parent
             var uid = LeftoverSweeper.ReadRealUid($"/proc/{pid}");
             var name = ReadOrEmpty($"/proc/{pid}/comm").Trim();
             return string.Create(CultureInfo.InvariantCulture, $"uid {uid} is used by host process {pid} ({name}), which is not one of this emulator's sandboxes");

@@ -26,17 +26,28 @@ internal sealed class SandboxFiles(AgentChannel channel)
             var (data, size) = await channel.RequestAsync(new ReadRequest(), AgentWire.FileRead, prefix, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
             fileSize = size;
             if (got == 0 && (data.Length < ask || ask == count))
+            {
                 return new FileReadResult(data, fileSize); // the common case: one request, no copy
+            }
+
             whole ??= new byte[(int)Math.Min(count, Math.Max(0, fileSize - offset))];
             if (got + data.Length > whole.Length)
+            {
                 Array.Resize(ref whole, got + data.Length); // the file grew while we read it
+            }
+
             data.CopyTo(whole, got);
             got += data.Length;
             if (data.Length < ask || got >= count)
+            {
                 break;
+            }
         }
         if (whole.Length != got)
+        {
             Array.Resize(ref whole, got);
+        }
+
         return new FileReadResult(whole, fileSize);
     }
 

@@ -31,7 +31,10 @@ internal sealed class StateDirectory
     public void Create()
     {
         if (OperatingSystem.IsWindows())
+        {
             throw new PlatformNotSupportedException();
+        }
+
         TrustedStatePath.EnsureDirectory(Etc);
         WriteFile("passwd", "user:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
         WriteFile("group", "user:x:1000:\nnogroup:x:65534:\n");
@@ -40,13 +43,20 @@ internal sealed class StateDirectory
         WriteFile("resolv.conf", "nameserver 127.0.0.1\n");
         WriteFile("nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n");
         foreach (var name in HostEtcDirectories.Where(n => Directory.Exists(Path.Combine("/etc", n))))
+        {
             Directory.CreateDirectory(Path.Combine(Etc, name), DirectoryMode);
+        }
+
         foreach (var name in HostEtcFiles.Where(n => File.Exists(Path.Combine("/etc", n))))
+        {
             WriteFile(name, "");
+        }
         // /etc/localtime is a symlink into /usr/share/zoneinfo on Debian, which the sandbox already sees.
         var localtime = new FileInfo("/etc/localtime");
         if (localtime.LinkTarget is { } target)
+        {
             File.CreateSymbolicLink(Path.Combine(Etc, "localtime"), target);
+        }
     }
 
     /// <summary>
@@ -57,20 +67,34 @@ internal sealed class StateDirectory
     public void PrepareMountPoints(IEnumerable<SandboxMount> mounts)
     {
         if (OperatingSystem.IsWindows())
+        {
             throw new PlatformNotSupportedException();
+        }
+
         foreach (SandboxMount mount in mounts)
         {
             if (!mount.SandboxPath.StartsWith("/etc/", StringComparison.Ordinal))
+            {
                 continue;
+            }
+
             string relative = mount.SandboxPath["/etc/".Length..];
             string first = relative.Split('/')[0];
             if (relative.Length == 0 || relative.Contains("..", StringComparison.Ordinal) || HostEtcDirectories.Contains(first) || HostEtcFiles.Contains(first))
+            {
                 continue;
+            }
+
             string directory = Path.GetDirectoryName(relative) ?? "";
             if (directory.Length > 0)
+            {
                 Directory.CreateDirectory(Path.Combine(Etc, directory), DirectoryMode);
+            }
+
             if (!File.Exists(Path.Combine(Etc, relative)))
+            {
                 WriteFile(relative, "");
+            }
         }
     }
 
@@ -78,13 +102,17 @@ internal sealed class StateDirectory
     public void Delete()
     {
         if (Directory.Exists(Root))
+        {
             Directory.Delete(Root, recursive: true);
+        }
     }
 
     private void WriteFile(string name, string content)
     {
         if (OperatingSystem.IsWindows())
+        {
             throw new PlatformNotSupportedException();
+        }
         // Exclusive: the directory is fresh, so anything already at the name (a link included) is an error, not a target.
         TrustedStatePath.CreateNewFile(Path.Combine(Etc, name), System.Text.Encoding.UTF8.GetBytes(content), TrustedStatePath.ReadableFileMode);
     }

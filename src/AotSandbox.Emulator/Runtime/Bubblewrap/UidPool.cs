@@ -25,7 +25,10 @@ internal sealed class UidPool(int baseUid, int count)
             {
                 var slot = (_next + i) % Count;
                 if (_inUse[slot])
+                {
                     continue;
+                }
+
                 _inUse[slot] = true;
                 _next = (slot + 1) % Count;
                 return BaseUid + 1 + slot;
@@ -37,6 +40,8 @@ internal sealed class UidPool(int baseUid, int count)
     public void Return(int uid)
     {
         lock (_gate)
+        {
             _inUse[uid - BaseUid - 1] = false;
+        }
     }
 }

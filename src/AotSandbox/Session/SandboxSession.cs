@@ -101,6 +101,8 @@ internal sealed partial class SandboxSession
             throw;
         }
 
+        // Keepalive first: the receive loop awaits it when it ends, so it must exist before the loop can end.
+        session.StartKeepalive(options.EffectiveKeepAliveInterval, options.EffectiveKeepAliveTimeout);
         session._receiveLoop = Task.Run(session.ReceiveLoopAsync, CancellationToken.None);
         return session;
     }
@@ -226,7 +228,10 @@ internal sealed partial class SandboxSession
                     // (TCP window, then the server's queue, then the command); every operation of this connection waits
                     // meanwhile, which ExecStreamBuffer bounds in time. The pause task never faults.
                     _pause = null;
+                    _receivePaused = true;
                     await pause.ConfigureAwait(false);
+                    Volatile.Write(ref _resumedAt, Environment.TickCount64);
+                    _receivePaused = false;
                 }
             }
         }
@@ -238,6 +243,9 @@ internal sealed partial class SandboxSession
         }
 
         EndConnection(closeCode);
+        await _keepaliveStop.CancelAsync().ConfigureAwait(false);
+        await _keepaliveLoop.ConfigureAwait(false); // never faults: it catches its own cancellation
+        _keepaliveStop.Dispose();
         try
         {
             await _transport.DisposeAsync().ConfigureAwait(false);
@@ -325,7 +333,9 @@ internal sealed partial class SandboxSession
     }
 
     private SandboxException ConnectionError(int closeCode)
-        => _closedByClient
+        => _connectionLostMessage is { } lost
+            ? new SandboxWebSocketException(lost) { CloseCode = CloseCodes.Abnormal }
+            : _closedByClient
             ? new SandboxWebSocketException($"Sandbox '{SandboxId}' connection was closed by the client") { CloseCode = closeCode }
             : CloseCodes.ToException(SandboxId, closeCode);
 

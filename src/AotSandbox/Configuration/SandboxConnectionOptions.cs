@@ -55,11 +55,23 @@ public class SandboxConnectionOptions
     /// <summary>
     /// How long the connection may stay completely silent (no message, no ping, no pong) before the SDK declares the
     /// peer dead: every pending operation then fails with a <see cref="SandboxWebSocketException"/> that says the
-    /// connection was lost, and the session ends (call <see cref="Sandbox.ConnectAsync"/> to connect again). When <see langword="null"/>
+    /// connection was lost, and the session ends (see <see cref="Sandbox.ReconnectAsync"/> and <see cref="AutoReconnect"/>). When <see langword="null"/>
     /// (default): twice <see cref="KeepAliveInterval"/> plus 10 s, or no limit when pings are off.
     /// <see cref="TimeSpan.Zero"/> or <see cref="Timeout.InfiniteTimeSpan"/> disables the check.
     /// </summary>
     public TimeSpan? KeepAliveTimeout { get; set; }
+
+    /// <summary>
+    /// Reconnect on its own when the connection is lost while detached commands are running (default off): a new
+    /// session with the same token after a short pause, retried with exponential backoff and jitter up to
+    /// <see cref="MaxReconnectAttempts"/> times, then the detached commands are resumed as by
+    /// <see cref="Sandbox.ReconnectAsync"/>. Their waits stay pending meanwhile and fail only when every attempt failed.
+    /// Foreground commands in flight still fail with the connection error.
+    /// </summary>
+    public bool AutoReconnect { get; set; }
+
+    /// <summary>How many times <see cref="AutoReconnect"/> tries before giving up (default 5: about 8 s of pauses in total).</summary>
+    public int MaxReconnectAttempts { get; set; } = 5;
 
     /// <summary>The interval in effect, or <see langword="null"/> when pings are off.</summary>
     internal TimeSpan? EffectiveKeepAliveInterval
@@ -90,6 +102,8 @@ public class SandboxConnectionOptions
         ConnectTimeout = source.ConnectTimeout;
         KeepAliveInterval = source.KeepAliveInterval;
         KeepAliveTimeout = source.KeepAliveTimeout;
+        AutoReconnect = source.AutoReconnect;
+        MaxReconnectAttempts = source.MaxReconnectAttempts;
         TransportFactory = source.TransportFactory;
     }
 }

@@ -98,8 +98,8 @@ internal sealed partial class SandboxSession
         _connectionLostMessage =
             $"Sandbox '{SandboxId}' connection lost: nothing arrived from the server for {silentMs / 1000.0:0.0} s " +
             $"(keepalive timeout {timeout.TotalSeconds:0.###} s), so the network path or the server is gone. " +
-            "Pending operations were failed. Detached commands keep running in the sandbox: call Sandbox.ConnectAsync " +
-            "to connect again and GetCommandAsync to re-attach, and check the network if it keeps happening.";
+            "Foreground commands and file operations in flight were failed; detached commands keep running in the sandbox: call Sandbox.ReconnectAsync " +
+            "to resume them (or set AutoReconnect), and check the network if it keeps happening.";
 
         // Settle here rather than wait for the receive loop: a transport on a blackholed path may never wake it.
         EndConnection(CloseCodes.Abnormal);

@@ -38,6 +38,7 @@ public sealed partial class Sandbox
     /// <exception cref="SandboxNotFoundException">The sandbox no longer exists.</exception>
     public async Task<SandboxDestroyResult> DestroyAsync(CancellationToken cancellationToken = default)
     {
+        _closedByOwner = true;
         SandboxSession? session = _session;
         session?.SetIntentionalClose(true);
         SandboxResponse response;
@@ -49,7 +50,21 @@ public sealed partial class Sandbox
         catch
         {
             session?.SetIntentionalClose(false);
+            _closedByOwner = false;
             throw;
+        }
+
+        // Commands that were waiting for a reconnect died with the sandbox.
+        PendingExec[] orphans;
+        lock (_connectGate)
+        {
+            orphans = [.. _resumable];
+            _resumable.Clear();
+        }
+
+        foreach (PendingExec orphan in orphans)
+        {
+            orphan.ResolveDestroyed();
         }
 
         Status = response.Status ?? "destroyed";
@@ -65,6 +80,7 @@ public sealed partial class Sandbox
     /// <returns>A task that completes when closed.</returns>
     public async ValueTask DisposeAsync()
     {
+        _closedByOwner = true;
         SandboxSession? session = _session;
         if (session is not null)
         {

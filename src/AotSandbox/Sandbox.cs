@@ -252,8 +252,6 @@ public sealed partial class Sandbox : IAsyncDisposable
         _session = session;
     }
 
-    /// <summary>Called by a session when its connection ended; later calls fail with "not connected" until reconnected.</summary>
-    private void OnSessionEnded(SandboxSession session) => Interlocked.CompareExchange(ref _session, null, session);
 
     /// <summary>Whether the service advertised the extension (<see cref="SandboxExtensionNames"/>).</summary>
     internal bool HasExtension(string name) => _extensions.Contains(name);

@@ -48,8 +48,20 @@ internal sealed class PendingExec
     /// <summary>Detached commands started by this connection: completed by <c>exec.detached</c>.</summary>
     public TaskCompletionSource<CommandInfo>? Ack { get; }
 
-    /// <summary>Every command: how it ended (shared by all handles of the command on this connection).</summary>
-    public TaskCompletionSource<CommandExit> Exit { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource<CommandExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Output bytes delivered per stream, and bytes still to drop when a replay after a reconnect resends what was
+    // already delivered (docs/PROTOCOL.md §3.11). Receive-loop only, except Prepare* before the command is re-listened to.
+    private long _stdoutSeen;
+    private long _stderrSeen;
+    private long _stdoutSkip;
+    private long _stderrSkip;
+
+    /// <summary>
+    /// Every command: how it ended (shared by all handles of the command on this connection). Replaced by
+    /// <see cref="ReArmExit"/> when a detached command is resumed after its wait failed with the connection.
+    /// </summary>
+    public TaskCompletionSource<CommandExit> Exit => Volatile.Read(ref _exit);
 
     /// <summary>The bounded buffer of an <see cref="ExecStream"/> reading this command, if any (see <see cref="ExecStreamBuffer"/>).</summary>
     public ExecStreamBuffer? Stream { get; init; }
@@ -78,9 +90,61 @@ internal sealed class PendingExec
         while (Interlocked.CompareExchange(ref _handler, (OutputHandler?)Delegate.Remove(current, handler), current) != current);
     }
 
+    /// <summary>Bytes of output delivered so far on <paramref name="stream"/>.</summary>
+    public long Delivered(OutputStream stream) => stream == OutputStream.Stderr ? _stderrSeen : _stdoutSeen;
+
+    /// <summary>
+    /// Before re-listening with a replay that resends the command's output from its start: drop as many bytes per stream
+    /// as were already delivered, so handlers see every byte exactly once.
+    /// </summary>
+    public void PrepareReplay()
+    {
+        _stdoutSkip = _stdoutSeen;
+        _stderrSkip = _stderrSeen;
+    }
+
+    /// <summary>Before re-listening without replay: everything that arrives is new.</summary>
+    public void PrepareLive()
+    {
+        _stdoutSkip = 0;
+        _stderrSkip = 0;
+    }
+
+    /// <summary>A resumed command whose wait already failed with the dropped connection gets a fresh, pending wait.</summary>
+    public void ReArmExit()
+    {
+        TaskCompletionSource<CommandExit> current = Exit;
+        if (current.Task.IsFaulted)
+        {
+            Interlocked.CompareExchange(ref _exit, new TaskCompletionSource<CommandExit>(TaskCreationOptions.RunContinuationsAsynchronously), current);
+        }
+    }
+
     /// <summary>Hot path: one <c>exec.output</c>. Allocation-free when nothing is captured.</summary>
     public void OnOutput(OutputStream stream, ReadOnlySpan<byte> utf8)
     {
+        ref long skip = ref stream == OutputStream.Stderr ? ref _stderrSkip : ref _stdoutSkip;
+        if (skip > 0)
+        {
+            // Replayed bytes this handle already saw before the connection dropped.
+            int drop = (int)Math.Min(skip, utf8.Length);
+            skip -= drop;
+            utf8 = utf8[drop..];
+            if (utf8.IsEmpty)
+            {
+                return;
+            }
+        }
+
+        if (stream == OutputStream.Stderr)
+        {
+            _stderrSeen += utf8.Length;
+        }
+        else
+        {
+            _stdoutSeen += utf8.Length;
+        }
+
         OutputHandler? handler = Volatile.Read(ref _handler);
         if (handler is not null)
         {

@@ -124,6 +124,34 @@ internal sealed partial class SandboxSession
         }
     }
 
+    /// <summary>
+    /// Listens to a detached command that a previous connection was following (resume after reconnect): the same
+    /// <see cref="PendingExec"/> (handlers, wait, byte counts) is registered here, then re-attached with <c>exec.get</c>;
+    /// its <c>exec.info</c> finds it registered and shares it (see CompleteGet).
+    /// </summary>
+    public async Task ResumeAsync(PendingExec exec, bool replay, CancellationToken cancellationToken)
+    {
+        if (replay)
+        {
+            exec.PrepareReplay();
+        }
+        else
+        {
+            exec.PrepareLive();
+        }
+
+        Register(exec);
+        try
+        {
+            await GetCommandAsync(exec.ExecId, onOutput: null, replay, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Remove(exec);
+            throw;
+        }
+    }
+
     /// <summary>Sends text to a command's stdin (no reply).</summary>
     public ValueTask SendInputAsync(string execId, string data, CancellationToken cancellationToken)
     {

@@ -39,6 +39,12 @@ internal sealed partial class SandboxSession
     private volatile bool _intentionalClose;
     private volatile bool _closedByClient;
 
+    // Set at connect: detached commands keep a pending wait across a lost connection (automatic reconnection).
+    private bool _keepDetachedOnLoss;
+
+    // Detached commands still running when the connection was lost; taken by the Sandbox to resume them.
+    private List<PendingExec>? _resumable;
+
     private SandboxSession(string sandboxId, Action<SandboxSession> onEnded, IMessageTransport transport)
     {
         SandboxId = sandboxId;
@@ -49,6 +55,9 @@ internal sealed partial class SandboxSession
     public string SandboxId { get; }
 
     public bool IsOpen => !_ended;
+
+    /// <summary>Whether the connection ended without the client closing it or destroying the sandbox (set before the ended callback).</summary>
+    public bool Lost { get; private set; }
 
     /// <summary>Completes when the receive loop has ended and every pending operation is settled.</summary>
     public Task Completion => _receiveLoop;
@@ -80,7 +89,7 @@ internal sealed partial class SandboxSession
             throw new SandboxWebSocketException($"Could not connect sandbox '{sandboxId}': {ex.Message}", ex);
         }
 
-        var session = new SandboxSession(sandboxId, onEnded, transport);
+        var session = new SandboxSession(sandboxId, onEnded, transport) { _keepDetachedOnLoss = options.AutoReconnect };
         using var authDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         authDeadline.CancelAfter(options.ConnectTimeout);
         try
@@ -101,6 +110,8 @@ internal sealed partial class SandboxSession
             throw;
         }
 
+        // Keepalive first: the receive loop awaits it when it ends, so it must exist before the loop can end.
+        session.StartKeepalive(options.EffectiveKeepAliveInterval, options.EffectiveKeepAliveTimeout);
         session._receiveLoop = Task.Run(session.ReceiveLoopAsync, CancellationToken.None);
         return session;
     }
@@ -226,7 +237,10 @@ internal sealed partial class SandboxSession
                     // (TCP window, then the server's queue, then the command); every operation of this connection waits
                     // meanwhile, which ExecStreamBuffer bounds in time. The pause task never faults.
                     _pause = null;
+                    _receivePaused = true;
                     await pause.ConfigureAwait(false);
+                    Volatile.Write(ref _resumedAt, Environment.TickCount64);
+                    _receivePaused = false;
                 }
             }
         }
@@ -238,6 +252,9 @@ internal sealed partial class SandboxSession
         }
 
         EndConnection(closeCode);
+        await _keepaliveStop.CancelAsync().ConfigureAwait(false);
+        await _keepaliveLoop.ConfigureAwait(false); // never faults: it catches its own cancellation
+        _keepaliveStop.Dispose();
         try
         {
             await _transport.DisposeAsync().ConfigureAwait(false);
@@ -285,17 +302,36 @@ internal sealed partial class SandboxSession
         }
 
         bool destroyed = _intentionalClose;
+        bool lost = !destroyed && !_closedByClient;
+        List<PendingExec>? resumable = null;
         foreach (PendingExec exec in execs)
         {
             if (destroyed)
             {
                 exec.ResolveDestroyed();
             }
+            else if (lost && exec.Detached && exec.Acked && !exec.Exit.Task.IsCompleted)
+            {
+                // Still running in the sandbox: the Sandbox can listen to it again after reconnecting. With automatic
+                // reconnection its wait stays pending meanwhile; otherwise it fails now and is re-armed on resume.
+                (resumable ??= []).Add(exec);
+                if (!_keepDetachedOnLoss)
+                {
+                    exec.Fail(ConnectionError(closeCode));
+                }
+            }
+            else if (lost && !exec.Detached)
+            {
+                exec.Fail(ForegroundLost(exec, ConnectionError(closeCode)));
+            }
             else
             {
                 exec.Fail(ConnectionError(closeCode));
             }
         }
+
+        _resumable = resumable;
+        Lost = lost;
 
         foreach (PendingFileOperation file in files)
         {
@@ -324,8 +360,37 @@ internal sealed partial class SandboxSession
         _onEnded(this);
     }
 
+    /// <summary>
+    /// Takes the detached commands that were still running when the connection was lost (once; empty afterwards).
+    /// Valid after <see cref="Completion"/> or inside the ended callback.
+    /// </summary>
+    public List<PendingExec> TakeResumable() => Interlocked.Exchange(ref _resumable, null) ?? [];
+
+    /// <summary>
+    /// A foreground command cannot be resumed: the server ends it with its connection and keeps none of its output
+    /// (docs/PROTOCOL.md §4.2), so the error says so and what to do instead.
+    /// </summary>
+    private static SandboxException ForegroundLost(PendingExec exec, SandboxException connectionError)
+    {
+        if (connectionError is not SandboxWebSocketException)
+        {
+            return connectionError;
+        }
+
+        return new SandboxWebSocketException(
+            $"{connectionError.Message.TrimEnd('.')}. Command '{exec.Command ?? exec.ExecId}' ({exec.ExecId}) was running in the foreground, " +
+            "so its outcome is unknown: the server stops foreground commands whose connection ends and keeps none of their output. " +
+            "Reconnect and run it again, or start long work with StartDetachedAsync so that it can be resumed after a reconnect.",
+            connectionError)
+        {
+            CloseCode = connectionError.CloseCode,
+        };
+    }
+
     private SandboxException ConnectionError(int closeCode)
-        => _closedByClient
+        => _connectionLostMessage is { } lost
+            ? new SandboxWebSocketException(lost) { CloseCode = CloseCodes.Abnormal }
+            : _closedByClient
             ? new SandboxWebSocketException($"Sandbox '{SandboxId}' connection was closed by the client") { CloseCode = closeCode }
             : CloseCodes.ToException(SandboxId, closeCode);
 

@@ -25,6 +25,18 @@ internal interface IMessageTransport : IAsyncDisposable
     /// </summary>
     ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8Payload, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sends a ping control frame (empty payload). The peer's pong is consumed inside the transport; its only effect is
+    /// to move <see cref="LastReceivedAt"/>, which is what keepalive needs. Safe to call concurrently with everything else.
+    /// </summary>
+    ValueTask SendPingAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// <see cref="Environment.TickCount64"/> of the last time any bytes at all arrived from the peer (data, ping, pong,
+    /// even half a frame); the connection's creation time before that. A plain field write per read: no allocation.
+    /// </summary>
+    long LastReceivedAt { get; }
+
     /// <summary>Starts (or completes) the close handshake with the given code and waits briefly for the peer's close.</summary>
     ValueTask CloseAsync(int closeCode, string? reason, CancellationToken cancellationToken);
 }

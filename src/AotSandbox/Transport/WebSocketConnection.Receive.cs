@@ -134,6 +134,12 @@ internal sealed partial class WebSocketConnection
                     return End(WebSocketCloseCodes.AbnormalClosure, null);
                 }
 
+                if (!result.Buffer.IsEmpty)
+                {
+                    // Any byte proves the path is alive, pongs included (they never surface as messages).
+                    Volatile.Write(ref _lastReceivedAt, Environment.TickCount64);
+                }
+
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 FrameStep step;
                 TransportMessage message;

@@ -23,6 +23,10 @@ internal sealed partial class WebSocketConnection
     public ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8Payload, CancellationToken cancellationToken)
         => SendFrameAsync(WebSocketOpcode.Text, utf8Payload, cancellationToken);
 
+    /// <inheritdoc />
+    public ValueTask SendPingAsync(CancellationToken cancellationToken)
+        => SendFrameAsync(WebSocketOpcode.Ping, ReadOnlyMemory<byte>.Empty, cancellationToken);
+
     /// <summary>
     /// Writes one complete frame and flushes it. Pooled builder: no allocation per send. A send cancelled or failed
     /// mid-write may leave half a frame on the wire, so it tears the connection down rather than risk a corrupt stream.

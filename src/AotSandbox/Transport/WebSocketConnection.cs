@@ -24,6 +24,9 @@ internal sealed partial class WebSocketConnection : IMessageTransport
     /// <summary>Completed when the peer's close frame arrived or the connection ended; lets CloseAsync wait without reading itself.</summary>
     private readonly TaskCompletionSource _peerClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Tick count of the last read that returned bytes; written by the single receiver, read by keepalive.</summary>
+    private long _lastReceivedAt = Environment.TickCount64;
+
     /// <summary>1 after DisposeAsync started; every operation checks it, teardown runs once.</summary>
     private int _disposed;
 
@@ -39,6 +42,9 @@ internal sealed partial class WebSocketConnection : IMessageTransport
         _writer = writer;
         _maxMessageBytes = maxMessageBytes;
     }
+
+    /// <inheritdoc />
+    public long LastReceivedAt => Volatile.Read(ref _lastReceivedAt);
 
     private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 

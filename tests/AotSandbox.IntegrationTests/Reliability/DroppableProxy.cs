@@ -5,7 +5,8 @@ namespace AotSandbox.IntegrationTests.Reliability;
 
 /// <summary>
 /// A loopback TCP relay between a client and the emulator whose connections can be cut abruptly (RST, no close
-/// handshake), to inject "the network dropped mid-stream" faults.
+/// handshake), to inject "the network dropped mid-stream" faults, or blackholed (nothing forwarded either way, sockets
+/// left open: what a dead load balancer or a silently dropped NAT entry looks like to both ends).
 /// </summary>
 internal sealed class DroppableProxy : IAsyncDisposable
 {
@@ -15,6 +16,12 @@ internal sealed class DroppableProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
 
+    /// <summary>While set, the pumps hold what they read instead of forwarding it (and never close anything).</summary>
+    private volatile bool _blackholed;
+
+    /// <summary>Connections accepted so far.</summary>
+    private int _accepted;
+
     public DroppableProxy(Uri target)
     {
         _target = new IPEndPoint(IPAddress.Parse(target.Host), target.Port);
@@ -23,6 +30,15 @@ internal sealed class DroppableProxy : IAsyncDisposable
     }
 
     public string BaseUrl => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
+
+    /// <summary>Connections accepted so far (a reconnect shows up as one more).</summary>
+    public int Accepted => Volatile.Read(ref _accepted);
+
+    /// <summary>
+    /// Stops forwarding in both directions on every connection, current and future, without closing anything: no FIN,
+    /// no RST, bytes read are discarded. Neither end can tell, except by silence.
+    /// </summary>
+    public void Blackhole() => _blackholed = true;
 
     /// <summary>Resets every relayed connection at once.</summary>
     public void DropAll()
@@ -67,12 +83,13 @@ internal sealed class DroppableProxy : IAsyncDisposable
                 _sockets.Add(upstream);
             }
 
+            Interlocked.Increment(ref _accepted);
             _ = PumpAsync(client, upstream);
             _ = PumpAsync(upstream, client);
         }
     }
 
-    private static async Task PumpAsync(Socket from, Socket to)
+    private async Task PumpAsync(Socket from, Socket to)
     {
         byte[] buffer = new byte[64 * 1024];
         try
@@ -80,6 +97,17 @@ internal sealed class DroppableProxy : IAsyncDisposable
             while (true)
             {
                 int n = await from.ReceiveAsync(buffer, SocketFlags.None);
+                if (_blackholed)
+                {
+                    // Swallow everything, including an end-of-stream: a blackhole propagates nothing.
+                    if (n == 0)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
                 if (n == 0)
                 {
                     to.Shutdown(SocketShutdown.Send);

@@ -85,8 +85,21 @@ public sealed class ConnectTests
         await transport.NextSentAsync();
         transport.ServerClose(code);
         Exception error = await Assert.ThrowsAsync(expected, async () => await exec);
-        Assert.Equal(message, error.Message);
-        await Assert.ThrowsAsync(expected, () => read);
+        Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
+        Assert.Equal(code, ((SandboxException)error).CloseCode);
+        if (expected == typeof(SandboxWebSocketException))
+        {
+            // A lost foreground command says what happened to it and what to do (docs/PROTOCOL.md §3.11).
+            Assert.Contains($"Command 'sleep 10' ({exec.ExecId}) was running in the foreground", error.Message, StringComparison.Ordinal);
+            Assert.Contains("StartDetachedAsync", error.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(message, error.Message);
+        }
+
+        Exception readError = await Assert.ThrowsAsync(expected, () => read);
+        Assert.Equal(message, readError.Message);
 
         await WaitUntil(() => !sandbox.IsConnected);
         var notConnected = Assert.Throws<SandboxWebSocketException>(() => sandbox.Exec("ls"));

@@ -42,6 +42,31 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
 
     public bool Disposed { get; private set; }
 
+    /// <summary>Tick counts (Environment.TickCount64) of every ping the client sent, in order.</summary>
+    public List<long> PingsSentAt { get; } = [];
+
+    /// <summary>When false, the fake "server" ignores pings (a blackholed path); when true (default) a ping counts as answered.</summary>
+    public bool AnswerPings { get; set; } = true;
+
+    private long _lastReceivedAt = Environment.TickCount64;
+
+    public long LastReceivedAt => Volatile.Read(ref _lastReceivedAt);
+
+    public ValueTask SendPingAsync(CancellationToken cancellationToken)
+    {
+        lock (PingsSentAt)
+        {
+            PingsSentAt.Add(Environment.TickCount64);
+        }
+
+        if (AnswerPings)
+        {
+            Volatile.Write(ref _lastReceivedAt, Environment.TickCount64); // the pong
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     /// <summary>Messages enqueued that the receive loop has not read yet.</summary>
     public int InboundCount
     {
@@ -137,6 +162,7 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
     private TransportMessage Next()
     {
         (TransportMessageKind kind, ReadOnlyMemory<byte> payload) = _inbound.Dequeue();
+        Volatile.Write(ref _lastReceivedAt, Environment.TickCount64);
         return new TransportMessage(kind, new ReadOnlySequence<byte>(payload));
     }
 

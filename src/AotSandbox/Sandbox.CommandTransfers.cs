@@ -37,10 +37,12 @@ public sealed partial class Sandbox
     /// <summary>
     /// Whether a refused whole-file read should be retried by command: the emulator says <c>FILE_TOO_LARGE</c>; any
     /// refusal that is not an errno name (<c>ENOENT</c>, <c>EACCES</c>, …) may be another server's way of saying the
-    /// same, and the command then reports the real cause itself.
+    /// same, and the command then reports the real cause itself. Only an <c>error</c> frame on a connection that is
+    /// still open qualifies: a lost connection (its subclasses, a close code) is reported as it is.
     /// </summary>
-    private static bool IsTooLargeForOneFrame(SandboxClientException error) =>
-        error.ErrorCode is not { Length: > 1 } code || code == "FILE_TOO_LARGE" || code[0] != 'E' || code.AsSpan(1).IndexOfAnyExceptInRange('A', 'Z') >= 0;
+    private bool IsTooLargeForOneFrame(SandboxClientException error) =>
+        error.GetType() == typeof(SandboxClientException) && error.CloseCode is null && _session is { IsOpen: true } &&
+        (error.ErrorCode is not { Length: > 1 } code || code == "FILE_TOO_LARGE" || code[0] != 'E' || code.AsSpan(1).IndexOfAnyExceptInRange('A', 'Z') >= 0);
 
     /// <summary>Uploads <paramref name="source"/> (from its position to its end) by commands; <paramref name="head"/> is sent first.</summary>
     private async Task<WriteResult> UploadByCommandsAsync(string path, ReadOnlyMemory<byte> head, Stream source, IProgress<long>? progress, CancellationToken cancellationToken)

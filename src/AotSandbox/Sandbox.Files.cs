@@ -25,7 +25,8 @@ public sealed partial class Sandbox
 
     /// <summary>
     /// Writes bytes to a file, replacing it. Large content is sent in ordered 512 KiB chunks when the server advertises
-    /// <c>file.range</c>; otherwise in one frame.
+    /// <c>file.range</c>; otherwise content over 512 KiB goes through commands (<c>cat</c> fed by stdin into a temporary
+    /// file, then renamed), which only the base protocol needs.
     /// </summary>
     /// <param name="path">File path.</param>
     /// <param name="content">The bytes.</param>
@@ -36,9 +37,16 @@ public sealed partial class Sandbox
     {
         ArgumentNullException.ThrowIfNull(path);
         SandboxSession session = RequireSession();
-        if (content.Length <= RangeChunkBytes || !HasExtension(SandboxExtensionNames.FileRange))
+        if (content.Length <= RangeChunkBytes)
         {
             return await session.WriteFileChunkAsync(path, content, offset: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!HasExtension(SandboxExtensionNames.FileRange))
+        {
+            // One frame would exceed the service's 1 MiB message cap: move it with commands instead (§3.8).
+            using MemoryStream source = StreamOver(content);
+            return await UploadByCommandsAsync(path, ReadOnlyMemory<byte>.Empty, source, progress: null, cancellationToken).ConfigureAwait(false);
         }
 
         WriteResult? last = null;
@@ -75,7 +83,8 @@ public sealed partial class Sandbox
 
     /// <summary>
     /// Reads a file's bytes. With the <c>file.range</c> extension the file is fetched in 512 KiB ranges until the end, so
-    /// files larger than one frame work; otherwise in one frame.
+    /// files larger than one frame work; otherwise in one frame, and a file too large for one is read through
+    /// <c>base64</c> run in the sandbox.
     /// </summary>
     /// <param name="path">File path.</param>
     /// <param name="cancellationToken">Stops waiting for the reply.</param>
@@ -87,8 +96,17 @@ public sealed partial class Sandbox
         SandboxSession session = RequireSession();
         if (!HasExtension(SandboxExtensionNames.FileRange))
         {
-            FileChunk whole = await session.ReadFileChunkAsync(path, null, null, cancellationToken).ConfigureAwait(false);
-            return whole.Data;
+            try
+            {
+                FileChunk whole = await session.ReadFileChunkAsync(path, null, null, cancellationToken).ConfigureAwait(false);
+                return whole.Data;
+            }
+            catch (SandboxClientException error) when (IsTooLargeForOneFrame(error))
+            {
+                using var collected = new MemoryStream();
+                await DownloadByCommandAsync(path, collected, progress: null, cancellationToken).ConfigureAwait(false);
+                return collected.ToArray();
+            }
         }
 
         FileChunk first = await session.ReadFileChunkAsync(path, 0, RangeChunkBytes, cancellationToken).ConfigureAwait(false);

@@ -10,7 +10,8 @@ public sealed partial class Sandbox
 {
     /// <summary>
     /// Writes a file from a stream, replacing it. With the <c>file.range</c> extension the content is read and sent in
-    /// ordered 512 KiB chunks (memory stays at one chunk); otherwise it is read whole and sent in one frame.
+    /// ordered 512 KiB chunks (memory stays at one chunk). Otherwise up to 512 KiB goes in one frame, and more through
+    /// commands fed by stdin in 4 MiB slices (memory stays at one frame; docs/PROTOCOL.md §3.8).
     /// </summary>
     /// <param name="path">File path (relative paths resolve against <c>/workspace</c>).</param>
     /// <param name="source">Read from its current position to its end.</param>
@@ -23,16 +24,22 @@ public sealed partial class Sandbox
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(source);
         SandboxSession session = RequireSession();
+        byte[] buffer = new byte[RangeChunkBytes];
         if (!HasExtension(SandboxExtensionNames.FileRange))
         {
-            using var whole = new MemoryStream();
-            await source.CopyToAsync(whole, cancellationToken).ConfigureAwait(false);
-            WriteResult single = await session.WriteFileChunkAsync(path, whole.GetBuffer().AsMemory(0, (int)whole.Length), offset: null, cancellationToken).ConfigureAwait(false);
-            progress?.Report(single.Ok ? whole.Length : 0);
-            return single;
+            // One byte more than a frame holds tells "fits one file.write" apart from "needs commands" (§3.8).
+            byte[] probe = new byte[RangeChunkBytes + 1];
+            int head = await source.ReadAtLeastAsync(probe, probe.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (head <= RangeChunkBytes)
+            {
+                WriteResult single = await session.WriteFileChunkAsync(path, probe.AsMemory(0, head), offset: null, cancellationToken).ConfigureAwait(false);
+                progress?.Report(single.Ok ? head : 0);
+                return single;
+            }
+
+            return await UploadByCommandsAsync(path, probe, source, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        byte[] buffer = new byte[RangeChunkBytes];
         long offset = 0;
         string writtenPath = path;
         while (true)
@@ -64,7 +71,8 @@ public sealed partial class Sandbox
 
     /// <summary>
     /// Reads a file into a stream. With the <c>file.range</c> extension it is fetched in 512 KiB ranges and each range
-    /// is written to <paramref name="destination"/> as it arrives; otherwise in one frame.
+    /// is written to <paramref name="destination"/> as it arrives. Otherwise in one frame, and a file too large for one
+    /// is streamed through <c>base64</c> run in the sandbox and decoded as it arrives (docs/PROTOCOL.md §3.8).
     /// </summary>
     /// <param name="path">File path (relative paths resolve against <c>/workspace</c>).</param>
     /// <param name="destination">Receives the bytes.</param>
@@ -79,7 +87,16 @@ public sealed partial class Sandbox
         SandboxSession session = RequireSession();
         if (!HasExtension(SandboxExtensionNames.FileRange))
         {
-            FileChunk whole = await session.ReadFileChunkAsync(path, null, null, cancellationToken).ConfigureAwait(false);
+            FileChunk whole;
+            try
+            {
+                whole = await session.ReadFileChunkAsync(path, null, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SandboxClientException error) when (IsTooLargeForOneFrame(error))
+            {
+                return await DownloadByCommandAsync(path, destination, progress, cancellationToken).ConfigureAwait(false);
+            }
+
             await destination.WriteAsync(whole.Data, cancellationToken).ConfigureAwait(false);
             progress?.Report(whole.Data.Length);
             return whole.Data.Length;

@@ -52,11 +52,15 @@ internal static class ServeCommand
         {
             Description = "Let allowed egress reach loopback/private upstreams (refused by default); for local test servers.",
         };
+        var strictProtocol = new Option<bool>("--strict-protocol")
+        {
+            Description = "Behave like Adobe's service: advertise no extensions (no exec.replay, no file.range), refuse their use, cap client messages at 1 MiB.",
+        };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every sandbox and connection event." };
 
         var command = new Command("serve", "Run the local Runtime Sandboxes emulator (real bubblewrap sandboxes; needs root).")
         {
-            listen, ns, apiKey, stateDir, maxSandboxes, maxTotalPids, maxTotalMemory, maxPerNamespace, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, verbose,
+            listen, ns, apiKey, stateDir, maxSandboxes, maxTotalPids, maxTotalMemory, maxPerNamespace, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, strictProtocol, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -85,6 +89,7 @@ internal static class ServeCommand
                 InstanceName = result.GetValue(instance),
                 PreviewListen = preview,
                 EgressAllowPrivateUpstreams = result.GetValue(egressAllowPrivate),
+                StrictProtocol = result.GetValue(strictProtocol),
                 ConfigureLogging = logging =>
                 {
                     logging.AddSimpleConsole(console => console.SingleLine = true);

@@ -7,6 +7,12 @@ internal static class DataPlaneLimits
     public const int MaxInboundMessageBytes = 16 * 1024 * 1024;
 
     /// <summary>
+    /// Largest client message in strict-protocol mode: the 1 MiB message cap of the service's reference clients, so
+    /// a client that works here never sends a frame the real service would refuse. Bigger → close 1009.
+    /// </summary>
+    public const int StrictMaxInboundMessageBytes = 1024 * 1024;
+
+    /// <summary>
     /// Largest message before <c>auth.ok</c>: an auth frame is a type and a 43-character token. Bigger → close 1009, so
     /// a client without a token cannot make the server buffer a whole <see cref="MaxInboundMessageBytes"/> message.
     /// </summary>

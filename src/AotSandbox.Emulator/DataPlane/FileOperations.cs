@@ -9,10 +9,14 @@ namespace AotSandbox.Emulator.DataPlane;
 internal sealed class FileOperations
 {
     private readonly ISandboxInstance _instance;
+    private readonly bool _allowRanges;
 
-    public FileOperations(ISandboxInstance instance)
+    /// <param name="instance">The sandbox the operations run in.</param>
+    /// <param name="allowRanges">Honour the file.range extension; false in strict-protocol mode, where ranged frames are refused.</param>
+    public FileOperations(ISandboxInstance instance, bool allowRanges = true)
     {
         _instance = instance;
+        _allowRanges = allowRanges;
     }
 
     /// <summary>Always returns one reply frame for <paramref name="frame"/>.</summary>
@@ -22,6 +26,13 @@ internal sealed class FileOperations
         if (string.IsNullOrEmpty(frame.Path) || frame.Path.Length > DataPlaneLimits.MaxPathChars || frame.Path.Contains('\0', StringComparison.Ordinal))
         {
             return ServerFrames.Error(execId, ErrorCodes.InvalidRequest, $"'{frame.TypeName}' needs a 'path' string of 1..{DataPlaneLimits.MaxPathChars} characters without NUL");
+        }
+
+        if (!_allowRanges && (frame.Offset.HasValue || frame.Length.HasValue))
+        {
+            // Refused rather than ignored: silently truncating a chunked upload would lose data.
+            return ServerFrames.Error(execId, ErrorCodes.Unsupported,
+                "'offset'/'length' belong to the file.range extension, which this server does not offer (strict protocol); move large files with a command (see docs/PROTOCOL.md §3.8)");
         }
 
         try
@@ -53,7 +64,7 @@ internal sealed class FileOperations
             if (whole.FileSize > DataPlaneLimits.MaxWholeFileReadBytes || whole.Data.Length > DataPlaneLimits.MaxWholeFileReadBytes)
             {
                 return ServerFrames.Error(execId, ErrorCodes.FileTooLarge,
-                    $"the file has {whole.FileSize} bytes; whole-file reads are limited to {DataPlaneLimits.MaxWholeFileReadBytes / 1024} KiB so the frame stays under 1 MiB; read it in ranges (file.range: offset/length)");
+                    $"the file has {whole.FileSize} bytes; whole-file reads are limited to {DataPlaneLimits.MaxWholeFileReadBytes / 1024} KiB so the frame stays under 1 MiB; read it in ranges (file.range: offset/length) when the server offers them, else with a command such as base64");
             }
 
             return ServerFrames.FileContent(execId, whole.Data, null);

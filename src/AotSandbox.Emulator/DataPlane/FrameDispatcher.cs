@@ -17,12 +17,16 @@ internal sealed class FrameDispatcher
     private readonly SemaphoreSlim _fileSlots = new(DataPlaneLimits.MaxConcurrentFileOps, DataPlaneLimits.MaxConcurrentFileOps);
     private readonly ILogger _logger;
 
-    public FrameDispatcher(EmulatedSandbox sandbox, SandboxConnection connection, ILogger logger)
+    /// <summary>Strict-protocol mode: no extension is honoured (replay ignored, ranged files refused).</summary>
+    private readonly bool _strictProtocol;
+
+    public FrameDispatcher(EmulatedSandbox sandbox, SandboxConnection connection, bool strictProtocol, ILogger logger)
     {
         _sandbox = sandbox;
         _connection = connection;
+        _strictProtocol = strictProtocol;
         _logger = logger;
-        _files = new FileOperations(sandbox.Instance);
+        _files = new FileOperations(sandbox.Instance, allowRanges: !strictProtocol);
     }
 
     public async ValueTask DispatchAsync(ClientFrame frame)
@@ -68,9 +72,11 @@ internal sealed class FrameDispatcher
                 await KillAsync(execId, frame).ConfigureAwait(false);
                 break;
             case ClientFrameType.ExecGet:
-                if (_sandbox.Execs.FindForAttach(execId, frame.Replay) is { } attachTarget)
+                // The real service knows no replay: a strict server answers as if the field were absent.
+                bool replay = frame.Replay && !_strictProtocol;
+                if (_sandbox.Execs.FindForAttach(execId, replay) is { } attachTarget)
                 {
-                    Background(attachTarget.AttachAsync(_connection, frame.Replay));
+                    Background(attachTarget.AttachAsync(_connection, replay));
                 }
                 else
                 {

@@ -20,15 +20,19 @@ internal sealed class WebSocketEndpoint
 
     private readonly SandboxRegistry _registry;
     private readonly EmulatorTimings _timings;
+    private readonly bool _strictProtocol;
+    private readonly int _maxInboundMessageBytes;
     private readonly ILogger _logger;
 
     /// <summary>Upgraded connections that have not finished authenticating (bounded by <see cref="DataPlaneLimits.MaxUnauthenticatedConnections"/>).</summary>
     private int _unauthenticated;
 
-    public WebSocketEndpoint(SandboxRegistry registry, EmulatorTimings timings, ILogger logger)
+    public WebSocketEndpoint(SandboxRegistry registry, EmulatorTimings timings, bool strictProtocol, ILogger logger)
     {
         _registry = registry;
         _timings = timings;
+        _strictProtocol = strictProtocol;
+        _maxInboundMessageBytes = strictProtocol ? DataPlaneLimits.StrictMaxInboundMessageBytes : DataPlaneLimits.MaxInboundMessageBytes;
         _logger = logger;
     }
 
@@ -183,14 +187,14 @@ internal sealed class WebSocketEndpoint
 
     private async Task ReadFramesAsync(SandboxConnection connection, EmulatedSandbox sandbox, CancellationToken aborted)
     {
-        var dispatcher = new FrameDispatcher(sandbox, connection, _logger);
+        var dispatcher = new FrameDispatcher(sandbox, connection, _strictProtocol, _logger);
         var pacer = new FramePacer(DataPlaneLimits.MaxFramesPerSecond);
         try
         {
             while (!connection.Closing.IsCancellationRequested)
             {
                 await pacer.WaitTurnAsync(connection.Closing).ConfigureAwait(false);
-                ReadOnlyMemory<byte>? message = await connection.ReceiveAsync(aborted).ConfigureAwait(false);
+                ReadOnlyMemory<byte>? message = await connection.ReceiveAsync(aborted, _maxInboundMessageBytes).ConfigureAwait(false);
                 if (message is not { } bytes)
                 {
                     return;

@@ -85,6 +85,14 @@ public sealed class EmulatorOptions
     /// <summary>Let the egress proxy dial loopback/private/link-local upstreams (off: they are refused). For local test servers.</summary>
     public bool EgressAllowPrivateUpstreams { get; set; }
 
+    /// <summary>
+    /// Behave like Adobe's service as far as it is known (docs/PROTOCOL.md §4.4): advertise no extensions, ignore
+    /// <c>exec.get</c>'s <c>replay</c>, refuse ranged file reads and writes (<c>offset</c>/<c>length</c>) with
+    /// <c>UNSUPPORTED</c>, and close any client message over 1 MiB with 1009. Off (the default): the extensions of
+    /// §4 are offered and a message may be up to 16 MiB. Clients tested against both modes work against the real service.
+    /// </summary>
+    public bool StrictProtocol { get; set; }
+
     /// <summary>Adds log providers and filters. Without it the server logs nothing (embedding must stay quiet).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
 

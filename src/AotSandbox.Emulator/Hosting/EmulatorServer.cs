@@ -134,8 +134,8 @@ public sealed class EmulatorServer : IAsyncDisposable
             _state == 1 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable,
             new HealthBody { Status = _state == 1 ? "ok" : "stopping", Sandboxes = registry.LiveCount },
             EmulatorJsonContext.Default.HealthBody)));
-        new RestEndpoints(_manager, new BasicAuthenticator(_tenants), new ViewRenderer(_options.PreviewDomain, _options.PreviewPort), _options.PublicBaseUrl, logger).Map(_app);
-        new WebSocketEndpoint(registry, _options.Timings, logger).Map(_app);
+        new RestEndpoints(_manager, new BasicAuthenticator(_tenants), new ViewRenderer(_options.PreviewDomain, _options.PreviewPort, _options.StrictProtocol), _options.PublicBaseUrl, logger).Map(_app);
+        new WebSocketEndpoint(registry, _options.Timings, _options.StrictProtocol, logger).Map(_app);
         _app.MapFallback(new RequestDelegate(context => RestEndpoints.WriteErrorAsync(context, StatusCodes.Status404NotFound,
             "No such endpoint. The API lives under /api/v1/namespaces/{namespace}/sandboxes.")));
 

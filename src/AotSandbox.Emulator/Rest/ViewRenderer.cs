@@ -11,11 +11,16 @@ internal sealed class ViewRenderer
 
     private readonly string _previewDomain;
     private readonly int? _previewPort;
+    private readonly string[] _extensions;
 
-    public ViewRenderer(string previewDomain, int? previewPort)
+    /// <param name="previewDomain">DNS suffix of preview URLs.</param>
+    /// <param name="previewPort">Port of preview URLs; null: the request's.</param>
+    /// <param name="strictProtocol">Advertise no extensions, as the real service does not (docs/PROTOCOL.md §4.4).</param>
+    public ViewRenderer(string previewDomain, int? previewPort, bool strictProtocol = false)
     {
         _previewDomain = previewDomain;
         _previewPort = previewPort;
+        _extensions = strictProtocol ? [] : Extensions;
     }
 
     /// <summary>UTC with a Z suffix: no '+' that the JSON encoder would escape, and the same form every time.</summary>
@@ -60,7 +65,7 @@ internal sealed class ViewRenderer
             ManagementEndpoint = managementEndpoint,
             CreatedAt = Iso8601(d.CreatedAt),
             ExpiresAt = Iso8601(d.ExpiresAt),
-            Extensions = Extensions,
+            Extensions = _extensions,
         };
     }
 }

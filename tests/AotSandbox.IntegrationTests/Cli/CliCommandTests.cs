@@ -211,6 +211,33 @@ public sealed class CliCommandTests(CliFixture fixture)
     }
 
     [Fact]
+    public async Task Cp_AgainstTheStrictProtocolEmulator_MovesFilesLargerThanAFrame()
+    {
+        // No file.range there (as on Adobe's service): 3 MiB cannot go in one 1 MiB frame, so cp goes by command.
+        Dictionary<string, string?> strict = fixture.OwEnvironment(fixture.StrictServer);
+        CliRun created = await fixture.RunAsync(["create", "--size", "Small"], null, environment: strict);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        string id = created.Stdout.Trim();
+        byte[] original = RandomNumberGenerator.GetBytes((3 * 1024 * 1024) + 5);
+        string local = Path.Combine(fixture.WorkDirectory, "strict.bin");
+        await File.WriteAllBytesAsync(local, original);
+
+        CliRun up = await fixture.RunAsync(["cp", local, $"{id}:data/strict.bin"], null, environment: strict);
+        Assert.True(up.ExitCode == 0, up.ToString());
+        string back = Path.Combine(fixture.WorkDirectory, "strict.back");
+        CliRun down = await fixture.RunAsync(["cp", $"{id}:data/strict.bin", back], null, environment: strict);
+        Assert.True(down.ExitCode == 0, down.ToString());
+        byte[] downloaded = await File.ReadAllBytesAsync(back);
+        Assert.True(original.AsSpan().SequenceEqual(downloaded), "downloaded bytes differ");
+
+        CliRun missing = await fixture.RunAsync(["cp", $"{id}:data/none.bin", back + ".2"], null, environment: strict);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("No such file", missing.Stderr, StringComparison.Ordinal);
+        CliRun destroyed = await fixture.RunAsync(["destroy", id], null, environment: strict);
+        Assert.True(destroyed.ExitCode == 0, destroyed.ToString());
+    }
+
+    [Fact]
     public async Task UrlAndStatus_DescribeTheSandbox()
     {
         string id = await fixture.CreateSandboxAsync("--port", "3000", "--name", "cli-status");

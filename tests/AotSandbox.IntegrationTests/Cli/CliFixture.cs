@@ -16,6 +16,9 @@ public sealed class CliFixture : IAsyncLifetime
 
     internal EmulatorServer Server { get; private set; } = null!;
 
+    /// <summary>A second emulator in strict-protocol mode (no file.range): `cp` must move large files by command there.</summary>
+    internal EmulatorServer StrictServer { get; private set; } = null!;
+
     /// <summary>The published native executable.</summary>
     public string Binary { get; private set; } = null!;
 
@@ -47,21 +50,39 @@ public sealed class CliFixture : IAsyncLifetime
             }),
         });
         await Server.StartAsync();
+        StrictServer = new EmulatorServer(new EmulatorOptions
+        {
+            Namespace = "cli-strict",
+            StrictProtocol = true,
+            RuntimeFactory = _ => new BubblewrapRuntime(new BubblewrapRuntimeOptions
+            {
+                StateRoot = "/run/aotsb-clistrict",
+                CgroupParent = "aotsb-clistrict",
+                NetnsPrefix = "clis-",
+                UidBase = 620064,
+                UidCount = 8,
+            }),
+        });
+        await StrictServer.StartAsync();
     }
 
     public async Task DisposeAsync()
     {
         await Server.DisposeAsync();
+        await StrictServer.DisposeAsync();
         Directory.Delete(StateHome, recursive: true);
         Directory.Delete(WorkDirectory, recursive: true);
     }
 
     /// <summary>The environment pointing the CLI at the fixture's emulator.</summary>
-    public Dictionary<string, string?> OwEnvironment() => new()
+    public Dictionary<string, string?> OwEnvironment() => OwEnvironment(Server);
+
+    /// <summary>The environment pointing the CLI at <paramref name="server"/>.</summary>
+    internal Dictionary<string, string?> OwEnvironment(EmulatorServer server) => new()
     {
-        ["__OW_API_HOST"] = Server.ApiHost,
-        ["__OW_NAMESPACE"] = Server.Namespace,
-        ["__OW_API_KEY"] = Server.ApiKey,
+        ["__OW_API_HOST"] = server.ApiHost,
+        ["__OW_NAMESPACE"] = server.Namespace,
+        ["__OW_API_KEY"] = server.ApiKey,
         ["XDG_STATE_HOME"] = StateHome,
         ["NO_COLOR"] = "1",
     };

@@ -3,8 +3,7 @@ using System.Text;
 namespace AotSandbox.IntegrationTests.Sdk;
 
 /// <summary>Background commands: ack, wait, kill, stdin, the 5-command limit, re-attach from another connection, replay.</summary>
-[Collection(SdkEmulatorCollection.Name)]
-public sealed class DetachedEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLifetime
+public abstract class DetachedEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLifetime
 {
     private Sandbox _sandbox = null!;
 
@@ -85,8 +84,14 @@ public sealed class DetachedEndToEndTests(SdkEmulatorFixture emulator) : IAsyncL
     }
 
     [Fact]
-    public async Task GetCommand_WithReplay_DeliversOutputFromBeforeTheReattach()
+    public async Task GetCommand_WithReplay_DeliversOutputFromBeforeTheReattach_OrOnlyLiveOutputWhenStrict()
     {
+        if (emulator.StrictProtocol)
+        {
+            await ReplayAsked_WithoutTheExtension_GivesOnlyLiveOutput();
+            return;
+        }
+
         Assert.Contains(SandboxExtensionNames.ExecReplay, _sandbox.Extensions);
         DetachedCommand command = await _sandbox.StartDetachedAsync("echo early; sleep 30");
         await Task.Delay(500);
@@ -99,6 +104,29 @@ public sealed class DetachedEndToEndTests(SdkEmulatorFixture emulator) : IAsyncL
         });
 
         await WaitForAsync(() => { lock (seen) { return seen.ToString() == "early\n"; } });
+        await command.KillAsync("SIGKILL");
+    }
+
+    /// <summary>The real service has no replay: asking for it must still attach, with live output only.</summary>
+    private async Task ReplayAsked_WithoutTheExtension_GivesOnlyLiveOutput()
+    {
+        Assert.Empty(_sandbox.Extensions);
+        DetachedCommand command = await _sandbox.StartDetachedAsync("echo early; sleep 2; echo late; sleep 30");
+        await Task.Delay(500);
+        await using Sandbox second = await Sandbox.AttachAsync(_sandbox.Id, _sandbox.SessionToken!, emulator.Connection());
+        var seen = new StringBuilder();
+        await second.GetCommandAsync(command.ExecId, new GetCommandOptions
+        {
+            Replay = true,
+            OnOutput = (_, utf8) => { lock (seen) { seen.Append(Encoding.UTF8.GetString(utf8)); } },
+        });
+
+        await WaitForAsync(() => { lock (seen) { return seen.ToString().Contains("late", StringComparison.Ordinal); } });
+        lock (seen)
+        {
+            Assert.Equal("late\n", seen.ToString());
+        }
+
         await command.KillAsync("SIGKILL");
     }
 
@@ -128,3 +156,11 @@ public sealed class DetachedEndToEndTests(SdkEmulatorFixture emulator) : IAsyncL
         Assert.True(condition(), "condition not met within 10 s");
     }
 }
+
+/// <summary>DetachedEndToEndTests against the emulator that offers the protocol extensions.</summary>
+[Collection(SdkEmulatorCollection.Name)]
+public sealed class DetachedEndToEndTestsExtended(SdkEmulatorFixture emulator) : DetachedEndToEndTests(emulator);
+
+/// <summary>DetachedEndToEndTests against the strict-protocol emulator (the real service's paths: no extensions, 1 MiB frames).</summary>
+[Collection(StrictSdkEmulatorCollection.Name)]
+public sealed class DetachedEndToEndTestsStrict(StrictSdkEmulatorFixture emulator) : DetachedEndToEndTests(emulator);

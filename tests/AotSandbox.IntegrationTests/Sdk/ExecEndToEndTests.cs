@@ -4,8 +4,7 @@ using System.Text;
 namespace AotSandbox.IntegrationTests.Sdk;
 
 /// <summary>Commands through the SDK against real sandboxes: results, timeouts, stdin, streaming, errors.</summary>
-[Collection(SdkEmulatorCollection.Name)]
-public sealed class ExecEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLifetime
+public abstract class ExecEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLifetime
 {
     private Sandbox _sandbox = null!;
 
@@ -207,3 +206,11 @@ public sealed class ExecEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLifet
         return last;
     }
 }
+
+/// <summary>ExecEndToEndTests against the emulator that offers the protocol extensions.</summary>
+[Collection(SdkEmulatorCollection.Name)]
+public sealed class ExecEndToEndTestsExtended(SdkEmulatorFixture emulator) : ExecEndToEndTests(emulator);
+
+/// <summary>ExecEndToEndTests against the strict-protocol emulator (the real service's paths: no extensions, 1 MiB frames).</summary>
+[Collection(StrictSdkEmulatorCollection.Name)]
+public sealed class ExecEndToEndTestsStrict(StrictSdkEmulatorFixture emulator) : ExecEndToEndTests(emulator);

@@ -3,8 +3,7 @@ using System.Security.Cryptography;
 namespace AotSandbox.IntegrationTests.Sdk;
 
 /// <summary>Files through the SDK: text, bytes (binary, empty, large over file.range), listings, errors, rooted paths.</summary>
-[Collection(SdkEmulatorCollection.Name)]
-public sealed class FilesEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLifetime
+public abstract class FilesEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLifetime
 {
     private Sandbox _sandbox = null!;
 
@@ -84,3 +83,11 @@ public sealed class FilesEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLife
         Assert.NotEqual(File.ReadAllText("/etc/hostname"), hostname);
     }
 }
+
+/// <summary>FilesEndToEndTests against the emulator that offers the protocol extensions.</summary>
+[Collection(SdkEmulatorCollection.Name)]
+public sealed class FilesEndToEndTestsExtended(SdkEmulatorFixture emulator) : FilesEndToEndTests(emulator);
+
+/// <summary>FilesEndToEndTests against the strict-protocol emulator (the real service's paths: no extensions, 1 MiB frames).</summary>
+[Collection(StrictSdkEmulatorCollection.Name)]
+public sealed class FilesEndToEndTestsStrict(StrictSdkEmulatorFixture emulator) : FilesEndToEndTests(emulator);

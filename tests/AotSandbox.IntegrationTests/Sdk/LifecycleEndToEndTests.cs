@@ -1,8 +1,7 @@
 namespace AotSandbox.IntegrationTests.Sdk;
 
 /// <summary>Create with every option, get, preview URLs, destroy semantics, credentials and error mapping.</summary>
-[Collection(SdkEmulatorCollection.Name)]
-public sealed class LifecycleEndToEndTests(SdkEmulatorFixture emulator)
+public abstract class LifecycleEndToEndTests(SdkEmulatorFixture emulator)
 {
     [Fact]
     public async Task Create_WithEveryOption_IsReflectedInsideAndInGet()
@@ -164,3 +163,11 @@ public sealed class LifecycleEndToEndTests(SdkEmulatorFixture emulator)
         Assert.Contains("GPU", error.Message, StringComparison.OrdinalIgnoreCase);
     }
 }
+
+/// <summary>LifecycleEndToEndTests against the emulator that offers the protocol extensions.</summary>
+[Collection(SdkEmulatorCollection.Name)]
+public sealed class LifecycleEndToEndTestsExtended(SdkEmulatorFixture emulator) : LifecycleEndToEndTests(emulator);
+
+/// <summary>LifecycleEndToEndTests against the strict-protocol emulator (the real service's paths: no extensions, 1 MiB frames).</summary>
+[Collection(StrictSdkEmulatorCollection.Name)]
+public sealed class LifecycleEndToEndTestsStrict(StrictSdkEmulatorFixture emulator) : LifecycleEndToEndTests(emulator);

@@ -1,8 +1,7 @@
 namespace AotSandbox.IntegrationTests.Sdk;
 
 /// <summary>The quickstart of Adobe's Python SDK README, in C#, against real sandboxes.</summary>
-[Collection(SdkEmulatorCollection.Name)]
-public sealed class QuickstartTests(SdkEmulatorFixture emulator)
+public abstract class QuickstartTests(SdkEmulatorFixture emulator)
 {
     [Fact]
     public async Task Quickstart_CreateExecDestroy_ReturnsPythonVersion()
@@ -16,3 +15,11 @@ public sealed class QuickstartTests(SdkEmulatorFixture emulator)
         Assert.Equal("destroyed", destroyed.Status);
     }
 }
+
+/// <summary>The quickstart against the emulator that offers the protocol extensions.</summary>
+[Collection(SdkEmulatorCollection.Name)]
+public sealed class QuickstartTestsExtended(SdkEmulatorFixture emulator) : QuickstartTests(emulator);
+
+/// <summary>The quickstart against the strict-protocol emulator.</summary>
+[Collection(StrictSdkEmulatorCollection.Name)]
+public sealed class QuickstartTestsStrict(StrictSdkEmulatorFixture emulator) : QuickstartTests(emulator);

@@ -95,16 +95,48 @@ public sealed class FileTests
     }
 
     [Fact]
-    public async Task LargeWrite_WithoutFileRange_IsOneFrame_WithIt_OrderedChunksUnder1MiB()
+    public async Task LargeWrite_WithoutFileRange_GoesByCommandInFramesUnder1MiB_WithIt_OrderedChunksUnder1MiB()
     {
         byte[] content = new byte[1_200_000];
         new Random(1).NextBytes(content);
 
+        // Without file.range one file.write would be over the service's 1 MiB cap: the content goes as stdin of
+        // `cat` into a temporary file, which `mv` then renames over the target (docs/PROTOCOL.md §3.8).
         (Sandbox plain, InMemoryTransport t1) = await TestSandbox.ConnectedAsync();
-        t1.OnClientFrame = AnswerWrites;
+        var commands = new List<string>();
+        var stdin = new List<byte>();
+        t1.OnClientFrame = (t, frame) =>
+        {
+            using var doc = JsonDocument.Parse(frame);
+            string execId = doc.RootElement.TryGetProperty("execId", out JsonElement id) ? id.GetString()! : string.Empty;
+            switch (doc.RootElement.GetProperty("type").GetString())
+            {
+                case "exec.run":
+                    commands.Add(doc.RootElement.GetProperty("command").GetString()!);
+                    if (commands[^1].StartsWith("mv ", StringComparison.Ordinal))
+                    {
+                        t.Enqueue($"{{\"type\":\"exec.exit\",\"execId\":\"{execId}\",\"exitCode\":0}}");
+                    }
+
+                    break;
+                case "exec.input":
+                    Assert.Equal("base64", doc.RootElement.GetProperty("encoding").GetString());
+                    stdin.AddRange(Convert.FromBase64String(doc.RootElement.GetProperty("data").GetString()!));
+                    break;
+                case "exec.endInput":
+                    t.Enqueue($"{{\"type\":\"exec.exit\",\"execId\":\"{execId}\",\"exitCode\":0}}");
+                    break;
+            }
+        };
         WriteResult one = await plain.WriteFileAsync("big", content);
-        Assert.Equal(2, t1.Sent.Count);
+        Assert.True(one.Ok);
         Assert.Equal(content.Length, one.Size);
+        Assert.Equal(2, commands.Count);
+        Assert.Matches(@"^mkdir -p -- ""\$\(dirname -- 'big'\)"" && cat > '\.aotsb-upload-[0-9a-f]{32}'$", commands[0]);
+        Assert.Matches(@"^mv -f -- '\.aotsb-upload-[0-9a-f]{32}' 'big'$", commands[1]);
+        Assert.Equal(content, stdin.ToArray());
+        Assert.DoesNotContain(t1.Sent, f => f.Contains("\"file.write\"", StringComparison.Ordinal));
+        Assert.All(t1.Sent, f => Assert.True(Encoding.UTF8.GetByteCount(f) < 1024 * 1024));
 
         (Sandbox ranged, InMemoryTransport t2) = await TestSandbox.ConnectedAsync([SandboxExtensionNames.FileRange]);
         t2.OnClientFrame = AnswerWrites;

@@ -6,10 +6,13 @@ namespace AotSandbox.Bench.E2E;
 /// <summary>
 /// An in-process emulator with real bubblewrap sandboxes on the bench's own range (uids 630001-630128, cgroup parent
 /// and state root "aotsb-benchtest", netns prefix "bent-"): its start-up sweep can only ever remove the bench's own leftovers.
+/// <c>AOTSB_BENCH_SLOT=1..7</c> moves all three to a range of their own (uids 630000 + 1000 × slot, tag and prefix
+/// suffixed with the slot), so engineers measuring on different branches of one machine do not contend for one lock.
 /// </summary>
 internal sealed class BenchEmulator : IAsyncDisposable
 {
-    private const string Tag = "aotsb-benchtest";
+    private static readonly int s_slot = ReadSlot();
+    private static readonly string s_tag = s_slot == 0 ? "aotsb-benchtest" : "aotsb-benchtest" + s_slot;
 
     private BenchEmulator(EmulatorServer server) => Server = server;
 
@@ -19,10 +22,10 @@ internal sealed class BenchEmulator : IAsyncDisposable
     {
         var runtimeOptions = new BubblewrapRuntimeOptions
         {
-            StateRoot = "/run/" + Tag,
-            CgroupParent = Tag,
-            NetnsPrefix = "bent-",
-            UidBase = 630000,
+            StateRoot = "/run/" + s_tag,
+            CgroupParent = s_tag,
+            NetnsPrefix = s_slot == 0 ? "bent-" : "bent" + s_slot + "-",
+            UidBase = 630000 + (1000 * s_slot),
             UidCount = 128,
         };
         var server = new EmulatorServer(new EmulatorOptions
@@ -53,4 +56,17 @@ internal sealed class BenchEmulator : IAsyncDisposable
     };
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
+
+    private static int ReadSlot()
+    {
+        string? value = Environment.GetEnvironmentVariable("AOTSB_BENCH_SLOT");
+        if (string.IsNullOrEmpty(value))
+        {
+            return 0;
+        }
+
+        return int.TryParse(value, out int slot) && slot is >= 0 and <= 7
+            ? slot
+            : throw new ArgumentException($"AOTSB_BENCH_SLOT must be 0..7, not '{value}'.");
+    }
 }

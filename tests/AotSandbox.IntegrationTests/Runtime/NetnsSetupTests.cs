@@ -2,6 +2,7 @@ using System.Diagnostics;
 using AotSandbox.Emulator.Network;
 using AotSandbox.Emulator.Runtime;
 using AotSandbox.Emulator.Runtime.Bubblewrap;
+using Xunit.Abstractions;
 
 namespace AotSandbox.IntegrationTests.Runtime;
 
@@ -10,7 +11,7 @@ namespace AotSandbox.IntegrationTests.Runtime;
 /// with iproute2 and nft themselves, and that nothing of it lands in the emulator's own (host) namespace.
 /// </summary>
 [Collection(NetnsSetupCollection.Name)]
-public sealed class NetnsSetupTests
+public sealed class NetnsSetupTests(ITestOutputHelper output)
 {
     private const string IpPathUnused = "/nonexistent/ip"; // the in-process code must not need it
 
@@ -25,15 +26,21 @@ public sealed class NetnsSetupTests
         string hostRoutes = (await Sh("ip -4 route show")).Output;
         try
         {
+            var clock = Stopwatch.StartNew();
             await NetworkNamespace.CreateAsync(IpPathUnused, name, CancellationToken.None);
+            TimeSpan created = clock.Elapsed;
             Assert.Contains(name, (await Sh("ip netns list")).Output, StringComparison.Ordinal); // iproute2 sees it where it looks
             string pinned = await PinnedNamespaceOf(NetworkNamespace.PathOf(name));
             Assert.Matches("^[0-9]+$", pinned);
             Assert.NotEqual(hostNetns, pinned);
             Assert.Contains("state DOWN", (await Sh($"ip -n {name} link show lo")).Output, StringComparison.Ordinal);
 
+            clock.Restart();
             await NetnsFirewall.ApplyAsync(NetworkNamespace.PathOf(name), CancellationToken.None);
+            TimeSpan applied = clock.Elapsed;
+            clock.Restart();
             await NetnsFirewall.ApplyAsync(NetworkNamespace.PathOf(name), CancellationToken.None); // idempotent
+            output.WriteLine($"create {created.TotalMilliseconds:0.00} ms, first apply {applied.TotalMilliseconds:0.00} ms, second apply {clock.Elapsed.TotalMilliseconds:0.00} ms");
 
             Assert.Matches(@"<LOOPBACK,UP,LOWER_UP>", (await Sh($"ip -n {name} link show lo")).Output);
             Assert.Equal("default dev lo scope link src 127.0.0.1", (await Sh($"ip -n {name} -4 route show table main")).Output.Trim());

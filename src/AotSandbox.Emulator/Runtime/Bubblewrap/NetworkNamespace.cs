@@ -108,7 +108,17 @@ internal static partial class NetworkNamespace
                 return;
             }
 
-            TrustedStatePath.EnsureDirectory(RunDirectory);
+            try
+            {
+                TrustedStatePath.EnsureDirectory(RunDirectory);
+            }
+            catch (SandboxRuntimeUnavailableException e)
+            {
+                // The state-directory advice (--state-dir) does not apply: this path is fixed by iproute2's convention.
+                throw new SandboxRuntimeUnavailableException(
+                    $"cannot use {RunDirectory} for network namespaces: {e.Message.Split("; ")[0]}; make it a directory owned by root and writable only by root (e.g. `rm -r {RunDirectory}` when no namespaces are in use; it is recreated)");
+            }
+
             if (Mount("", RunDirectory, "none", MsShared | MsRec, IntPtr.Zero) != 0)
             {
                 int errno = Marshal.GetLastPInvokeError();

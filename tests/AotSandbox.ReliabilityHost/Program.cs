@@ -4,16 +4,19 @@ using System.Runtime.InteropServices;
 using AotSandbox.Emulator;
 using AotSandbox.Emulator.Runtime;
 
-// Usage: AotSandbox.ReliabilityHost <port> <api-key> [ready-file]
+// Usage: AotSandbox.ReliabilityHost <port> <api-key> [ready-file [<uid-base> <tag> <netns-prefix>]]
 // Serves real sandboxes on a slice of the reliability range (uids 640048-640063, cgroup parent and state root
-// "aotsb-reltest-proc", netns prefix "relp-") that no other emulator uses, so its start-up sweep is safe. Prints
-// "READY <api host>" (and writes it to ready-file) once serving; SIGTERM ends it cleanly, SIGKILL is the fault the tests inject.
+// "aotsb-reltest-proc", netns prefix "relp-") that no other emulator uses, so its start-up sweep is safe; a suite
+// that needs a separate emulator process of its own passes its own range (16 uids from uid-base, /run/<tag>, cgroup
+// parent <tag>). Prints "READY <api host>" (and writes it to ready-file) once serving; SIGTERM ends it cleanly,
+// SIGKILL is the fault the tests inject.
+string tag = args.Length > 5 ? args[4] : "aotsb-reltest-proc";
 var runtimeOptions = new BubblewrapRuntimeOptions
 {
-    StateRoot = "/run/aotsb-reltest-proc",
-    CgroupParent = "aotsb-reltest-proc",
-    NetnsPrefix = "relp-",
-    UidBase = 640048,
+    StateRoot = "/run/" + tag,
+    CgroupParent = tag,
+    NetnsPrefix = args.Length > 5 ? args[5] : "relp-",
+    UidBase = args.Length > 5 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 640048,
     UidCount = 16,
 };
 var server = new EmulatorServer(new EmulatorOptions

@@ -39,9 +39,15 @@ internal sealed record BubblewrapRuntimeOptions
     /// <summary>Executables used on the host.</summary>
     public string BwrapPath { get; init; } = "/usr/bin/bwrap";
 
-    /// <summary><c>ip</c> from iproute2 (network namespaces).</summary>
+    /// <summary>
+    /// <c>ip</c> from iproute2. No longer started by the runtime (namespaces are created in process); kept for callers
+    /// that still set it.
+    /// </summary>
     public string IpPath { get; init; } = "/usr/sbin/ip";
 
-    /// <summary><c>nft</c>, required by the networking layer that shares these namespaces.</summary>
+    /// <summary>
+    /// <c>nft</c>. No longer started (the networking layer loads its rules through libnftables in process); kept for
+    /// callers that still set it.
+    /// </summary>
     public string NftPath { get; init; } = "/usr/sbin/nft";
 }

@@ -18,6 +18,7 @@ internal static class RequiredTool
         ["pkg-config"] = "apt-get install pkg-config",
         ["cargo"] = "install Rust with rustup, then put ~/.cargo/bin on PATH",
         ["dotnet"] = "install the .NET 10 SDK",
+        ["strace"] = "apt-get install strace",
     };
 
     /// <summary>Fails the calling test unless <paramref name="name"/> (a bare command name) is on PATH.</summary>

@@ -10,7 +10,11 @@ internal sealed class CgroupSet
 {
     public static readonly string[] Controllers = ["memory", "pids", "cpu"];
 
-    private const int CpuPeriodMicros = 100_000;
+    /// <summary>The kernel's default cpu.cfs_period_us of a new cgroup (the quota is computed against it).</summary>
+    public const int CpuPeriodMicros = 100_000;
+
+    /// <summary>0 = not looked up yet, 1 = memory.memsw.* exists, 2 = it does not (swapaccount off).</summary>
+    private static int s_swapAccounting;
 
     private readonly string[] _directories;
 
@@ -37,7 +41,8 @@ internal sealed class CgroupSet
         // tmpfs pages (workspace, /tmp) are charged here too, so this also bounds what disk fill can take.
         Write(memory, "memory.limit_in_bytes", limits.MemoryBytes);
         // Same value for memory+swap: the sandbox cannot escape the limit by swapping (when swap accounting is on).
-        if (File.Exists(Path.Combine(memory, "memory.memsw.limit_in_bytes")))
+        // Whether the kernel accounts swap is fixed at boot, so it is looked up once, not stat'ed per sandbox.
+        if (HasSwapAccounting(memory))
         {
             Write(memory, "memory.memsw.limit_in_bytes", limits.MemoryBytes);
         }
@@ -45,7 +50,8 @@ internal sealed class CgroupSet
         Write(_directories[1], "pids.max", limits.MaxPids);
         if (limits.CpuMillis > 0)
         {
-            Write(_directories[2], "cpu.cfs_period_us", CpuPeriodMicros);
+            // cpu.cfs_period_us is not written: every new cgroup v1 starts at the kernel's default period, 100 ms,
+            // which is CpuPeriodMicros (CgroupSetTests checks it), so the quota below is relative to it.
             Write(_directories[2], "cpu.cfs_quota_us", Math.Max(1000L, (long)limits.CpuMillis * CpuPeriodMicros / 1000));
             Write(_directories[2], "cpu.shares", Math.Max(2L, (long)limits.CpuMillis * 1024 / 1000));
         }
@@ -144,6 +150,28 @@ internal sealed class CgroupSet
         return members;
     }
 
-    private static void Write(string directory, string file, long value) =>
-        File.WriteAllText(Path.Combine(directory, file), value.ToString(CultureInfo.InvariantCulture));
+    private static bool HasSwapAccounting(string memoryDirectory)
+    {
+        int known = Volatile.Read(ref s_swapAccounting);
+        if (known == 0)
+        {
+            known = File.Exists(Path.Combine(memoryDirectory, "memory.memsw.limit_in_bytes")) ? 1 : 2;
+            Volatile.Write(ref s_swapAccounting, known);
+        }
+
+        return known == 1;
+    }
+
+    private static void Write(string directory, string file, long value)
+    {
+        // One open + one write of the digits: a cgroup control file takes the value in a single write(2).
+        Span<byte> digits = stackalloc byte[20];
+        if (!value.TryFormat(digits, out int length, provider: CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException("unreachable: a long has at most 20 digits");
+        }
+
+        using var handle = File.OpenHandle(Path.Combine(directory, file), FileMode.Open, FileAccess.Write);
+        RandomAccess.Write(handle, digits[..length], 0);
+    }
 }

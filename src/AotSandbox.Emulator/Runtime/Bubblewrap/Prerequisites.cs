@@ -1,4 +1,5 @@
 using System.Globalization;
+using AotSandbox.Emulator.Network;
 
 namespace AotSandbox.Emulator.Runtime.Bubblewrap;
 
@@ -18,8 +19,11 @@ internal static class Prerequisites
         }
 
         RequireExecutable(options.BwrapPath, "bubblewrap is not installed: run `apt-get install bubblewrap`");
-        RequireExecutable(options.IpPath, "iproute2 is not installed: run `apt-get install iproute2`");
-        RequireExecutable(options.NftPath, "nftables is not installed: run `apt-get install nftables`");
+        if (!LibNftables.IsAvailable())
+        {
+            Fail(LibNftables.MissingMessage);
+        }
+
         if (!File.Exists(options.AgentPath))
         {
             Fail($"the sandbox agent is missing at {options.AgentPath}: rebuild AotSandbox.Emulator (it compiles agent/*.c with `cc`; run `apt-get install gcc` if cc is missing)");

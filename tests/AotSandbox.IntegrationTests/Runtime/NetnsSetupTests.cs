@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using AotSandbox.Emulator.Network;
+using AotSandbox.Emulator.Runtime;
+using AotSandbox.Emulator.Runtime.Bubblewrap;
+using Xunit.Abstractions;
+
+namespace AotSandbox.IntegrationTests.Runtime;
+
+/// <summary>
+/// The in-process network namespace set-up (no ip/nft/nsenter): what it leaves in the kernel, checked from outside
+/// with iproute2 and nft themselves, and that nothing of it lands in the emulator's own (host) namespace.
+/// </summary>
+[Collection(NetnsSetupCollection.Name)]
+public sealed class NetnsSetupTests(ITestOutputHelper output)
+{
+    private const string IpPathUnused = "/nonexistent/ip"; // the in-process code must not need it
+
+    [Fact]
+    public async Task CreateAndApply_ConfigureTheSandboxNamespace_AndLeaveTheHostUntouched()
+    {
+        string name = NewName();
+        string hostNetns = NamespaceOf("/proc/thread-self/ns/net");
+        string hostLo = await File.ReadAllTextAsync("/proc/sys/net/ipv4/conf/lo/route_localnet");
+        string hostAll = await File.ReadAllTextAsync("/proc/sys/net/ipv4/conf/all/route_localnet");
+        string hostTables = (await Sh("nft list tables")).Output;
+        string hostRoutes = (await Sh("ip -4 route show")).Output;
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            await NetworkNamespace.CreateAsync(IpPathUnused, name, CancellationToken.None);
+            TimeSpan created = clock.Elapsed;
+            Assert.Contains(name, (await Sh("ip netns list")).Output, StringComparison.Ordinal); // iproute2 sees it where it looks
+            string pinned = await PinnedNamespaceOf(NetworkNamespace.PathOf(name));
+            Assert.Matches("^[0-9]+$", pinned);
+            Assert.NotEqual(hostNetns, pinned);
+            Assert.Contains("state DOWN", (await Sh($"ip -n {name} link show lo")).Output, StringComparison.Ordinal);
+
+            clock.Restart();
+            await NetnsFirewall.ApplyAsync(NetworkNamespace.PathOf(name), CancellationToken.None);
+            TimeSpan applied = clock.Elapsed;
+            clock.Restart();
+            await NetnsFirewall.ApplyAsync(NetworkNamespace.PathOf(name), CancellationToken.None); // idempotent
+            output.WriteLine($"create {created.TotalMilliseconds:0.00} ms, first apply {applied.TotalMilliseconds:0.00} ms, second apply {clock.Elapsed.TotalMilliseconds:0.00} ms");
+
+            Assert.Matches(@"<LOOPBACK,UP,LOWER_UP>", (await Sh($"ip -n {name} link show lo")).Output);
+            Assert.Equal("default dev lo scope link src 127.0.0.1", (await Sh($"ip -n {name} -4 route show table main")).Output.Trim());
+            Assert.Equal("1\n1", (await Sh($"ip netns exec {name} cat /proc/sys/net/ipv4/conf/lo/route_localnet /proc/sys/net/ipv4/conf/all/route_localnet")).Output.Trim());
+            string rules = (await Sh($"ip netns exec {name} nft list ruleset")).Output;
+            Assert.Equal(1, rules.Split("table inet aotsandbox").Length - 1); // replaced, not duplicated
+            Assert.Contains("redirect to :15001", rules, StringComparison.Ordinal);
+            Assert.Contains("policy drop", rules, StringComparison.Ordinal);
+
+            // The dedicated thread switched back: this process, its sysctls, rules and routes are as before.
+            Assert.Equal(hostNetns, NamespaceOf("/proc/thread-self/ns/net"));
+            Assert.Equal(hostLo, await File.ReadAllTextAsync("/proc/sys/net/ipv4/conf/lo/route_localnet"));
+            Assert.Equal(hostAll, await File.ReadAllTextAsync("/proc/sys/net/ipv4/conf/all/route_localnet"));
+            Assert.Equal(hostTables, (await Sh("nft list tables")).Output);
+            Assert.Equal(hostRoutes, (await Sh("ip -4 route show")).Output);
+            foreach (string task in Directory.GetDirectories("/proc/self/task"))
+            {
+                // Every thread of the emulator (thread pool, workers) is still in the host namespace.
+                try
+                {
+                    Assert.Equal(hostNetns, NamespaceOf(Path.Combine(task, "ns", "net")));
+                }
+                catch (IOException)
+                {
+                    // The thread ended meanwhile.
+                }
+            }
+        }
+        finally
+        {
+            await NetworkNamespace.DeleteAsync(IpPathUnused, name);
+        }
+
+        Assert.False(File.Exists(NetworkNamespace.PathOf(name)));
+        Assert.DoesNotContain(NetworkNamespace.PathOf(name), await File.ReadAllTextAsync("/proc/self/mountinfo"), StringComparison.Ordinal);
+        Assert.DoesNotContain(name, (await Sh("ip netns list")).Output, StringComparison.Ordinal);
+        await NetworkNamespace.DeleteAsync(IpPathUnused, name); // idempotent
+    }
+
+    [Fact]
+    public async Task Create_RefusesATakenOrPlantedName_WithoutTouchingIt()
+    {
+        string name = NewName();
+        string path = NetworkNamespace.PathOf(name);
+        string target = Path.Combine(Path.GetTempPath(), "aotsb-netnstest-planted-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(target, "victim");
+        File.CreateSymbolicLink(path, target);
+        try
+        {
+            var e = await Assert.ThrowsAnyAsync<Exception>(() => NetworkNamespace.CreateAsync(IpPathUnused, name, CancellationToken.None));
+            Assert.Contains(path, e.Message, StringComparison.Ordinal);
+            Assert.Equal("victim", await File.ReadAllTextAsync(target));
+            Assert.True(new FileInfo(path).LinkTarget == target, "the planted link was replaced or removed");
+            Assert.DoesNotContain(target, await File.ReadAllTextAsync("/proc/self/mountinfo"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(target);
+        }
+
+        await Assert.ThrowsAsync<ArgumentException>(() => NetworkNamespace.CreateAsync(IpPathUnused, "../etc", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Delete_RemovesANamespaceIproute2Made()
+    {
+        string name = NewName();
+        await Sh($"ip netns add {name}");
+        await NetworkNamespace.DeleteAsync(IpPathUnused, name);
+        Assert.False(File.Exists(NetworkNamespace.PathOf(name)));
+        Assert.DoesNotContain(name, (await Sh("ip netns list")).Output, StringComparison.Ordinal);
+    }
+
+    private static string NewName() => NetnsSetupCollection.Range.NetnsPrefix + "t" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>The namespace identity (nsfs inode) of a /proc/…/ns/net link, e.g. "4026531840".</summary>
+    private static string NamespaceOf(string procLink) =>
+        (new FileInfo(procLink).LinkTarget ?? throw new IOException(procLink + " is not a namespace link")).Trim('n', 'e', 't', ':', '[', ']');
+
+    /// <summary>The namespace identity of a bind-mounted namespace file (its nsfs inode).</summary>
+    private static async Task<string> PinnedNamespaceOf(string path) => (await Sh($"stat -L -c %i {path}")).Output.Trim();
+
+    private static async Task<(int Exit, string Output)> Sh(string command)
+    {
+        var start = new ProcessStartInfo("/bin/sh", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"`{command}` failed ({process.ExitCode}): {await error}");
+        return (process.ExitCode, await output);
+    }
+}

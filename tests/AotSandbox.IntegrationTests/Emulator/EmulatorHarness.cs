@@ -67,6 +67,9 @@ internal sealed class EmulatorHarness : IAsyncDisposable
         {
             Namespace = "ns-a",
             RuntimeFactory = factory,
+            // The fake-runtime tests are about the REST/WebSocket layer and count runtime instances one per create: no
+            // pre-warmed entries there. The real-runtime harness keeps the default pool (PoolTests cover it).
+            PoolSize = fake is null ? EmulatorOptions.DefaultPoolSize : 0,
             Timings = new EmulatorTimings { SweepInterval = TimeSpan.FromMilliseconds(100), AuthTimeout = TimeSpan.FromSeconds(2) },
         };
         options.AdditionalTenants.Add(new EmulatorTenant("ns-b", KeyB));

@@ -33,11 +33,28 @@ internal sealed class CgroupSet
             Directory.CreateDirectory(directory);
         }
 
+        Apply(limits);
+    }
+
+    /// <summary>
+    /// Writes the limits into existing cgroups: at creation, and again when a pre-warmed sandbox is claimed for a size
+    /// whose limits differ from the ones it idled with.
+    /// </summary>
+    public void Apply(SandboxLimits limits)
+    {
         var memory = _directories[0];
         // tmpfs pages (workspace, /tmp) are charged here too, so this also bounds what disk fill can take.
-        Write(memory, "memory.limit_in_bytes", limits.MemoryBytes);
         // Same value for memory+swap: the sandbox cannot escape the limit by swapping (when swap accounting is on).
-        if (File.Exists(Path.Combine(memory, "memory.memsw.limit_in_bytes")))
+        // The kernel keeps memory <= memory+swap at every step, so raising writes memsw first and lowering writes it last.
+        var memsw = File.Exists(Path.Combine(memory, "memory.memsw.limit_in_bytes"));
+        var raising = memsw && limits.MemoryBytes > Read(memory, "memory.memsw.limit_in_bytes");
+        if (raising)
+        {
+            Write(memory, "memory.memsw.limit_in_bytes", limits.MemoryBytes);
+        }
+
+        Write(memory, "memory.limit_in_bytes", limits.MemoryBytes);
+        if (memsw && !raising)
         {
             Write(memory, "memory.memsw.limit_in_bytes", limits.MemoryBytes);
         }
@@ -48,6 +65,10 @@ internal sealed class CgroupSet
             Write(_directories[2], "cpu.cfs_period_us", CpuPeriodMicros);
             Write(_directories[2], "cpu.cfs_quota_us", Math.Max(1000L, (long)limits.CpuMillis * CpuPeriodMicros / 1000));
             Write(_directories[2], "cpu.shares", Math.Max(2L, (long)limits.CpuMillis * 1024 / 1000));
+        }
+        else
+        {
+            Write(_directories[2], "cpu.cfs_quota_us", -1);
         }
     }
 
@@ -143,6 +164,9 @@ internal sealed class CgroupSet
         }
         return members;
     }
+
+    private static long Read(string directory, string file) =>
+        long.Parse(File.ReadAllText(Path.Combine(directory, file)).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 
     private static void Write(string directory, string file, long value) =>
         File.WriteAllText(Path.Combine(directory, file), value.ToString(CultureInfo.InvariantCulture));

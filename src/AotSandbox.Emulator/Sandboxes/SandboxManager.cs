@@ -12,6 +12,9 @@ namespace AotSandbox.Emulator.Sandboxes;
 /// </summary>
 internal sealed class SandboxManager
 {
+    /// <summary>The pid limit of an idle pool entry: its agent and a shepherd or two, nothing else.</summary>
+    internal const int IdleMaxPids = 16;
+
     /// <summary>How long teardown waits to tell clients that their commands died; the close follows regardless.</summary>
     private static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(2);
 
@@ -57,7 +60,7 @@ internal sealed class SandboxManager
         Pool = new SandboxPool(
             size, SandboxTiers.LimitsFor(tier), Budget,
             idle => Registry.SlotsTaken + idle + 1 <= Registry.MaxSandboxes,
-            StartTenantlessAsync, StopTenantlessAsync, _logger);
+            StartIdleAsync, StopTenantlessAsync, _logger);
         Pool.Start();
     }
 
@@ -153,6 +156,16 @@ internal sealed class SandboxManager
         _ = WatchTerminationAsync(sandbox);
         EmulatorLog.SandboxCreated(_logger, id, ns, request.Size);
         return (sandbox, token);
+    }
+
+    /// <summary>
+    /// Starts a pool entry: like <see cref="StartTenantlessAsync"/>, but while it waits only its agent runs, so its pid
+    /// limit is <see cref="IdleMaxPids"/> until the claim writes the tier's (anything started in an idle sandbox is a fault).
+    /// </summary>
+    private async Task<PooledSandbox> StartIdleAsync(SandboxLimits limits, CancellationToken cancellationToken)
+    {
+        PooledSandbox entry = await StartTenantlessAsync(limits with { MaxPids = Math.Min(IdleMaxPids, limits.MaxPids) }, cancellationToken).ConfigureAwait(false);
+        return entry with { Limits = limits };
     }
 
     /// <summary>

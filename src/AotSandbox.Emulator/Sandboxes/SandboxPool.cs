@@ -72,6 +72,18 @@ internal sealed class SandboxPool : IAsyncDisposable
         }
     }
 
+    /// <summary>The ids of the idle entries, oldest first (tests: a create must claim one of these).</summary>
+    internal string[] IdleIds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _idle.Select(e => e.Instance.Id)];
+            }
+        }
+    }
+
     /// <summary>Idle entries ready to be claimed now.</summary>
     public int IdleCount
     {
@@ -142,21 +154,31 @@ internal sealed class SandboxPool : IAsyncDisposable
 
     /// <summary>
     /// Removes one entry so its budget or slot can go to a create: an idle one at once, else the one being started once its
-    /// start ends. The entry is torn down in the background; its idle reservation passes to the caller, who must give it
+    /// start ends. Returns once the entry is torn down; its idle reservation passes to the caller, who must give it
     /// back (<see cref="HostBudget.ReleaseIdle"/>) or consume it (<see cref="HostBudget.TryAdmit"/>). Null when the pool holds nothing.
     /// </summary>
     public async Task<SandboxLimits?> TakeForEvictionAsync()
     {
         Task<PooledSandbox?>? starting;
+        PooledSandbox? evicted = null;
+        Task? stopped = null;
         lock (_gate)
         {
             if (_idle.TryDequeue(out PooledSandbox? entry))
             {
-                Track(Task.Run(() => _stop(entry)));
-                return entry.Limits;
+                evicted = entry;
+                stopped = Task.Run(() => _stop(entry));
+                Track(stopped);
             }
 
             starting = _starting?.Task;
+        }
+
+        if (evicted is not null)
+        {
+            // Gone for real before the caller uses its budget or slot: the host never runs more than it admitted.
+            await stopped!.ConfigureAwait(false);
+            return evicted.Limits;
         }
 
         if (starting is null)

@@ -24,6 +24,13 @@ internal sealed class SandboxPool : IAsyncDisposable
     /// <summary>Room (budget, slots) can appear without a signal (a sandbox ended); the refill looks again this often.</summary>
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// After a claim the refill waits this long: the claimed sandbox's first steps (WebSocket connect, auth, first exec)
+    /// follow at once, and a refill started in the same instant competes with them for the CPU (on 2 busy cores the
+    /// first exec took 20 ms instead of 7 ms). A burst of creates is served by the other entries meanwhile.
+    /// </summary>
+    private static readonly TimeSpan ClaimSettle = TimeSpan.FromMilliseconds(150);
+
     private readonly Lock _gate = new();
     private readonly Queue<PooledSandbox> _idle = new();
     private readonly HashSet<Task> _retiring = [];
@@ -38,6 +45,7 @@ internal sealed class SandboxPool : IAsyncDisposable
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource<PooledSandbox?>? _starting;
     private Task _loop = Task.CompletedTask;
+    private long _lastClaimTicks = long.MinValue / 2;
     private bool _disposed;
 
     /// <param name="size">How many idle entries to keep (at least 1; a size of 0 means no pool at all and no instance).</param>
@@ -125,6 +133,7 @@ internal sealed class SandboxPool : IAsyncDisposable
             {
                 if (!entry.Instance.Terminated.IsCompleted)
                 {
+                    _lastClaimTicks = Environment.TickCount64;
                     _wake.TrySetResult();
                     return entry;
                 }
@@ -235,6 +244,18 @@ internal sealed class SandboxPool : IAsyncDisposable
                 }
 
                 wake = _wake.Task;
+            }
+
+            long settle;
+            lock (_gate)
+            {
+                settle = _lastClaimTicks + (long)ClaimSettle.TotalMilliseconds - Environment.TickCount64;
+            }
+
+            if (settle > 0)
+            {
+                await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(settle), stopping)).ConfigureAwait(false);
+                continue;
             }
 
             if (TryBeginStart() is { } starting)

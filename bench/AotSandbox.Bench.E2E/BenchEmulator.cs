@@ -18,20 +18,27 @@ internal sealed class BenchEmulator : IAsyncDisposable
 
     public EmulatorServer Server { get; }
 
-    public static async Task<BenchEmulator> StartAsync()
+    /// <summary>
+    /// Starts the bench's emulator with the default pre-warmed pool. <paramref name="poolOff"/> starts a second one with
+    /// no pool, on a range of its own within the slot (uids +501..+628, tag and prefix suffixed "e"), for the
+    /// "pool empty" create row beside the main emulator.
+    /// </summary>
+    public static async Task<BenchEmulator> StartAsync(bool poolOff = false)
     {
+        string suffix = poolOff ? "e" : string.Empty;
         var runtimeOptions = new BubblewrapRuntimeOptions
         {
-            StateRoot = "/run/" + s_tag,
-            CgroupParent = s_tag,
-            NetnsPrefix = s_slot == 0 ? "bent-" : "bent" + s_slot + "-",
-            UidBase = 630000 + (1000 * s_slot),
+            StateRoot = "/run/" + s_tag + suffix,
+            CgroupParent = s_tag + suffix,
+            NetnsPrefix = (s_slot == 0 ? "bent" : "bent" + s_slot) + suffix + "-",
+            UidBase = 630000 + (1000 * s_slot) + (poolOff ? 500 : 0),
             UidCount = 128,
         };
         var server = new EmulatorServer(new EmulatorOptions
         {
             Namespace = "bench",
             MaxSandboxes = 100,
+            PoolSize = poolOff ? 0 : EmulatorOptions.DefaultPoolSize,
             RuntimeFactory = _ => new BubblewrapRuntime(runtimeOptions),
         });
         await server.StartAsync();
@@ -54,6 +61,26 @@ internal sealed class BenchEmulator : IAsyncDisposable
         Namespace = Server.Namespace,
         ApiKey = Server.ApiKey,
     };
+
+    /// <summary>Waits until every pool entry is started and idle (no-op without a pool), so a create can claim one.</summary>
+    public async Task WaitForFullPoolAsync()
+    {
+        if (Server.Pool is not { } pool)
+        {
+            return;
+        }
+
+        DateTime until = DateTime.UtcNow.AddSeconds(60);
+        while (pool.IdleCount < EmulatorOptions.DefaultPoolSize)
+        {
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"the pre-warmed pool did not fill within 60 s ({pool.IdleCount} of {EmulatorOptions.DefaultPoolSize} idle)");
+            }
+
+            await Task.Delay(5);
+        }
+    }
 
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 

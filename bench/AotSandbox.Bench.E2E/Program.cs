@@ -75,7 +75,8 @@ if (!skipE2E)
 
     if (Runs("create"))
     {
-        await scenarios.CreateToFirstResultAsync(iterations: 10);
+        await using BenchEmulator poolOff = await BenchEmulator.StartAsync(poolOff: true);
+        await scenarios.CreateToFirstResultAsync(iterations: 10, poolOff);
     }
 
     if (Runs("streaming"))

@@ -31,6 +31,11 @@ internal static class ServeCommand
         {
             Description = "Most live sandboxes one namespace may hold; default --max-sandboxes.",
         };
+        var poolSize = new Option<int>("--pool-size")
+        {
+            Description = "Pre-warmed SMALL sandboxes kept ready so a create only claims one (each used once, then replaced in the background); 0 turns the pool off.",
+            DefaultValueFactory = _ => EmulatorOptions.DefaultPoolSize,
+        };
         var instance = new Option<string?>("--instance")
         {
             Description = "Run as a separate instance NAME ([a-z0-9-], up to 16): own state root /run/aotsandbox-NAME, cgroup, network namespaces and uid slot, so it runs beside another emulator.",
@@ -60,7 +65,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the local Runtime Sandboxes emulator (real bubblewrap sandboxes; needs root).")
         {
-            listen, ns, apiKey, stateDir, maxSandboxes, maxTotalPids, maxTotalMemory, maxPerNamespace, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, strictProtocol, verbose,
+            listen, ns, apiKey, stateDir, maxSandboxes, maxTotalPids, maxTotalMemory, maxPerNamespace, poolSize, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, strictProtocol, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -75,6 +80,11 @@ internal static class ServeCommand
                 return CliOutput.Fail("--preview-listen expects HOST:PORT with an IP address, e.g. 127.0.0.1:8788.");
             }
 
+            if (result.GetValue(poolSize) < 0)
+            {
+                return CliOutput.Fail("--pool-size expects 0 (no pre-warmed sandboxes) or more.");
+            }
+
             bool logEverything = result.GetValue(verbose);
             var options = new EmulatorOptions
             {
@@ -86,6 +96,7 @@ internal static class ServeCommand
                 MaxTotalPids = result.GetValue(maxTotalPids),
                 MaxTotalMemoryBytes = result.GetValue(maxTotalMemory) is { } mib ? checked(mib * 1024 * 1024) : null,
                 MaxSandboxesPerNamespace = result.GetValue(maxPerNamespace),
+                PoolSize = result.GetValue(poolSize),
                 InstanceName = result.GetValue(instance),
                 PreviewListen = preview,
                 EgressAllowPrivateUpstreams = result.GetValue(egressAllowPrivate),

@@ -25,4 +25,7 @@ internal static partial class EmulatorLog
 
     [LoggerMessage(7, LogLevel.Warning, "Handling a frame of WebSocket {ConnectionId} failed")]
     public static partial void FrameFailed(ILogger logger, long connectionId, Exception exception);
+
+    [LoggerMessage(8, LogLevel.Warning, "Starting a pre-warmed sandbox failed; the pool retries later (creates start sandboxes on demand meanwhile)")]
+    public static partial void PoolStartFailed(ILogger logger, Exception exception);
 }

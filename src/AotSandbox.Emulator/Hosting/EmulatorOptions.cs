@@ -61,6 +61,18 @@ public sealed class EmulatorOptions
     /// <summary>How many live sandboxes one namespace may hold (a create beyond it is answered with 429). Null: <see cref="MaxSandboxes"/>.</summary>
     public int? MaxSandboxesPerNamespace { get; set; }
 
+    /// <summary>The pre-warmed pool's size when <see cref="PoolSize"/> is not set.</summary>
+    public const int DefaultPoolSize = 2;
+
+    /// <summary>
+    /// How many started, tenant-less SMALL sandboxes the emulator keeps ready, so that a create only claims one (name,
+    /// limits, envs, egress policy, ports and lifetimes are applied at claim; a claimed sandbox is never reused and the
+    /// pool starts a fresh one in the background). 0 turns the pool off: every create starts its sandbox on demand.
+    /// Entries count against <see cref="MaxSandboxes"/> and the host budgets, but a create is never refused because of
+    /// them: it evicts them first.
+    /// </summary>
+    public int PoolSize { get; set; } = DefaultPoolSize;
+
     /// <summary>DNS suffix of preview URLs (<c>p{port}-{token}.{PreviewDomain}</c>). <c>*.localhost</c> resolves to loopback without any DNS setup.</summary>
     public string PreviewDomain { get; set; } = "preview.localhost";
 

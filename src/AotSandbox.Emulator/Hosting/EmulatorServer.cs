@@ -26,6 +26,9 @@ namespace AotSandbox.Emulator;
 /// </summary>
 public sealed class EmulatorServer : IAsyncDisposable
 {
+    /// <summary>The size the pool prepares: the default of a create without a size (its tmpfs sizes fix the shape).</summary>
+    private const string SandboxPoolTier = "SMALL";
+
     private readonly EmulatorOptions _options;
     private readonly List<EmulatorTenant> _tenants;
     private readonly CancellationTokenSource _stopping = new();
@@ -35,6 +38,9 @@ public sealed class EmulatorServer : IAsyncDisposable
 
     /// <summary>The networking layer (null before start and for runtimes without network namespaces); for tests.</summary>
     internal SandboxNetworkService? Network => _network;
+
+    /// <summary>The pre-warmed sandboxes (null before start and with <see cref="EmulatorOptions.PoolSize"/> 0); for tests and the bench.</summary>
+    internal SandboxPool? Pool => _manager?.Pool;
     private int _disposed;
     private SandboxManager? _manager;
     private Task? _sweeper;
@@ -127,6 +133,7 @@ public sealed class EmulatorServer : IAsyncDisposable
             _options.MaxTotalMemoryBytes ?? HostCapacity.DefaultMemoryBudget(HostCapacity.ReadMemTotalBytes()),
             _options.MaxSandboxesPerNamespace ?? _options.MaxSandboxes);
         _manager = new SandboxManager(_runtime, registry, _options.Timings, logger, _network) { Budget = budget };
+        _manager.StartPool(_options.PoolSize, SandboxPoolTier);
 
         _app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         _app.MapGet("/healthz", new RequestDelegate(context => RestEndpoints.WriteJsonAsync(
@@ -325,6 +332,11 @@ public sealed class EmulatorServer : IAsyncDisposable
             {
                 throw new ArgumentException($"EgressResolve '{entry}': {e.Message} (e.g. api.example.com=127.0.0.1:8443).", nameof(options), e);
             }
+        }
+
+        if (options.PoolSize < 0)
+        {
+            throw new ArgumentException("PoolSize must be 0 (no pre-warmed sandboxes) or more.", nameof(options));
         }
 
         if (options.MaxSandboxes < 1)

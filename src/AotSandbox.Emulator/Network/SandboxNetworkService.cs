@@ -144,14 +144,7 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
             var dns = new SandboxDnsServer(dnsUdp, dnsTcp, () => sandbox.Policy, sandbox.Addresses);
             sandbox.Loops = Task.WhenAll(proxy.RunAsync(sandbox.Stopping.Token), dns.RunAsync(sandbox.Stopping.Token));
 
-            var urls = new Dictionary<int, string>();
-            foreach (int port in ports.Distinct())
-            {
-                string token = PreviewProxy.NewToken();
-                _preview.Add(token, new PreviewTarget(sandboxId, sandbox.Netns, port));
-                tokens.Add(token);
-                urls[port] = string.Create(CultureInfo.InvariantCulture, $"http://{PreviewHost.Label(port, token)}.{PreviewHost.Domain}:{PreviewEndpoint.Port}");
-            }
+            Dictionary<int, string> urls = AddPreviewRoutes(sandboxId, sandbox.Netns, ports, tokens);
 
             if (!_sandboxes.TryAdd(sandboxId, sandbox))
             {
@@ -171,6 +164,54 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
             await sandbox.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens preview routes for <paramref name="ports"/> of an attached sandbox and returns their URLs: a pre-warmed
+    /// sandbox is attached with no ports (and the deny-all policy) and gets its tenant's ports here when claimed.
+    /// </summary>
+    public IReadOnlyDictionary<int, string> AddPreviewPorts(string sandboxId, IReadOnlyList<int> ports)
+    {
+        if (ports.Any(p => p is < 1 or > 65535))
+        {
+            throw new ArgumentException("ports must be 1..65535", nameof(ports));
+        }
+
+        if (!_sandboxes.TryGetValue(sandboxId, out AttachedSandbox? sandbox))
+        {
+            throw new InvalidOperationException($"sandbox {sandboxId} is not attached");
+        }
+
+        var tokens = new List<string>();
+        try
+        {
+            return AddPreviewRoutes(sandboxId, sandbox.Netns, ports, tokens);
+        }
+        catch
+        {
+            foreach (string token in tokens)
+            {
+                _preview?.Remove(token);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>One fresh token and route per distinct port; the tokens added are appended to <paramref name="tokens"/> (for rollback).</summary>
+    private Dictionary<int, string> AddPreviewRoutes(string sandboxId, SafeFileHandle netns, IReadOnlyList<int> ports, List<string> tokens)
+    {
+        PreviewProxy preview = _preview ?? throw new InvalidOperationException("SandboxNetworkService not started");
+        var urls = new Dictionary<int, string>();
+        foreach (int port in ports.Distinct())
+        {
+            string token = PreviewProxy.NewToken();
+            preview.Add(token, new PreviewTarget(sandboxId, netns, port));
+            tokens.Add(token);
+            urls[port] = string.Create(CultureInfo.InvariantCulture, $"http://{PreviewHost.Label(port, token)}.{PreviewHost.Domain}:{PreviewEndpoint.Port}");
+        }
+
+        return urls;
     }
 
     /// <summary>How many names the sandbox's resolver currently holds synthetic addresses for (tests, diagnostics).</summary>

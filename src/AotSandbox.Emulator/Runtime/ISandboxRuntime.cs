@@ -32,6 +32,14 @@ internal interface ISandboxInstance : IAsyncDisposable
     string? TerminationReason => null;
 
     /// <summary>
+    /// Hands a started sandbox to its tenant before any command runs in it: writes the tenant's size limits (they may
+    /// differ from the ones it started with) and adds <paramref name="environment"/> to what every later command sees
+    /// (over the start-time environment). Called at most once, before the first spawn; a pre-warmed sandbox is created
+    /// with no tenant data and gets all of it here.
+    /// </summary>
+    ValueTask ClaimAsync(SandboxLimits limits, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Starts <paramref name="command"/> with <c>/bin/sh -c</c> in <c>/workspace</c> as the sandbox user, in its own session.
     /// Output and exit are delivered to <paramref name="sink"/> in order. Returns the process id as seen inside the sandbox.
     /// </summary>

@@ -12,6 +12,9 @@ namespace AotSandbox.Emulator.Sandboxes;
 /// </summary>
 internal sealed class SandboxManager
 {
+    /// <summary>The pid limit of an idle pool entry: its agent and a shepherd or two, nothing else.</summary>
+    internal const int IdleMaxPids = 16;
+
     /// <summary>How long teardown waits to tell clients that their commands died; the close follows regardless.</summary>
     private static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(2);
 
@@ -40,9 +43,32 @@ internal sealed class SandboxManager
     /// <summary>Host-wide admission (pids, memory, sandboxes per namespace); unlimited unless set.</summary>
     public HostBudget Budget { get; init; } = new(long.MaxValue, long.MaxValue, int.MaxValue);
 
+    /// <summary>The pre-warmed sandboxes; null when the pool is off (size 0).</summary>
+    public SandboxPool? Pool { get; private set; }
+
+    /// <summary>
+    /// Keeps <paramref name="size"/> started, tenant-less sandboxes of <paramref name="tier"/>'s shape ready (0: no pool).
+    /// Call once, after <see cref="Budget"/> is set.
+    /// </summary>
+    public void StartPool(int size, string tier)
+    {
+        if (size <= 0)
+        {
+            return;
+        }
+
+        Pool = new SandboxPool(
+            size, SandboxTiers.LimitsFor(tier), Budget,
+            idle => Registry.SlotsTaken + idle + 1 <= Registry.MaxSandboxes,
+            StartIdleAsync, StopTenantlessAsync, _logger);
+        Pool.Start();
+    }
+
     /// <summary>
     /// Starts a sandbox for <paramref name="ns"/>; null when the emulator is at capacity (MaxSandboxes). Throws
     /// <see cref="AdmissionRefusedException"/> when a host budget is spent. Runtime failures propagate.
+    /// A pre-warmed sandbox of the right shape is claimed when the pool has one; otherwise one is started on demand,
+    /// after evicting pool entries if they hold the budget or the slots this create needs.
     /// </summary>
     public async Task<(EmulatedSandbox Sandbox, string Token)?> CreateAsync(string ns, CreateSandboxRequest request, CancellationToken cancellationToken)
     {
@@ -52,18 +78,51 @@ internal sealed class SandboxManager
         }
 
         SandboxLimits limits = SandboxTiers.LimitsFor(request.Size);
-        if (Budget.TryAdmit(ns, request.Size, limits.MaxPids, limits.MemoryBytes) is { } spent)
-        {
-            Registry.ReleaseSlot();
-            throw new AdmissionRefusedException(spent);
-        }
-
-        string id = SecretGenerator.NewSandboxId();
-        ISandboxInstance instance;
-        SandboxNetworkAttachment? attachment = null;
+        PooledSandbox? entry = Pool?.TryTake(limits);
+        long freedPids = entry?.Limits.MaxPids ?? 0;
+        long freedMemory = entry?.Limits.MemoryBytes ?? 0;
         try
         {
-            instance = await _runtime.StartAsync(BuildSpec(id, request), cancellationToken).ConfigureAwait(false);
+            while (Budget.TryAdmit(ns, request.Size, limits.MaxPids, limits.MemoryBytes, freedPids, freedMemory) is { } spent)
+            {
+                SandboxLimits? evicted = Budget.NamespaceFull(ns) || Pool is null ? null : await Pool.TakeForEvictionAsync().ConfigureAwait(false);
+                if (evicted is null)
+                {
+                    throw new AdmissionRefusedException(spent);
+                }
+
+                freedPids += evicted.MaxPids;
+                freedMemory += evicted.MemoryBytes;
+            }
+        }
+        catch
+        {
+            if (entry is not null)
+            {
+                // Refused before any tenant data reached it: the entry goes back to the pool with its reservation.
+                freedPids -= entry.Limits.MaxPids;
+                freedMemory -= entry.Limits.MemoryBytes;
+                Pool!.Restore(entry);
+            }
+
+            Budget.ReleaseIdle(freedPids, freedMemory);
+            Registry.ReleaseSlot();
+            throw;
+        }
+
+        try
+        {
+            if (entry is null)
+            {
+                // Sandboxes plus pool entries stay within MaxSandboxes: this create's slot may be one an entry was using.
+                while (Pool is not null && Registry.SlotsTaken + Pool.Count > Registry.MaxSandboxes
+                    && await Pool.TakeForEvictionAsync().ConfigureAwait(false) is { } extra)
+                {
+                    Budget.ReleaseIdle(extra.MaxPids, extra.MemoryBytes);
+                }
+
+                entry = await StartTenantlessAsync(limits, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch
         {
@@ -71,34 +130,103 @@ internal sealed class SandboxManager
             throw;
         }
 
-        if (_network is not null)
+        IReadOnlyDictionary<int, string>? previewUrls;
+        try
         {
-            try
-            {
-                // Before any command runs: until this returns the namespace has no route, so nothing can leave early.
-                attachment = await _network.AttachAsync(id, instance.NetworkNamespacePath, request.Egress, request.Ports, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await instance.DisposeAsync().ConfigureAwait(false);
-                Release(ns, limits);
-                throw;
-            }
+            previewUrls = await ClaimAsync(entry, request, limits, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await StopTenantlessAsync(entry).ConfigureAwait(false);
+            Release(ns, limits);
+            throw;
         }
 
+        string id = entry.Instance.Id;
         var previewTokens = request.Ports.ToDictionary(port => port, _ => SecretGenerator.NewPreviewToken());
         var description = new SandboxDescription(
             id, ns, request.Name, request.Size, request.Type, request.Cluster ?? "local", request.Region ?? "local",
             request.MaxLifetimeSeconds, request.IdleTimeoutSeconds, previewTokens, DateTimeOffset.UtcNow)
         {
-            PreviewUrls = attachment?.PreviewUrls,
+            PreviewUrls = previewUrls,
         };
         string token = SecretGenerator.NewSessionToken();
-        var sandbox = new EmulatedSandbox(description, token, instance, _timings);
+        var sandbox = new EmulatedSandbox(description, token, entry.Instance, _timings);
         Registry.Add(sandbox);
         _ = WatchTerminationAsync(sandbox);
         EmulatorLog.SandboxCreated(_logger, id, ns, request.Size);
         return (sandbox, token);
+    }
+
+    /// <summary>
+    /// Starts a pool entry: like <see cref="StartTenantlessAsync"/>, but while it waits only its agent runs, so its pid
+    /// limit is <see cref="IdleMaxPids"/> until the claim writes the tier's (anything started in an idle sandbox is a fault).
+    /// </summary>
+    private async Task<PooledSandbox> StartIdleAsync(SandboxLimits limits, CancellationToken cancellationToken)
+    {
+        PooledSandbox entry = await StartTenantlessAsync(limits with { MaxPids = Math.Min(IdleMaxPids, limits.MaxPids) }, cancellationToken).ConfigureAwait(false);
+        return entry with { Limits = limits };
+    }
+
+    /// <summary>
+    /// Starts a sandbox that belongs to nobody yet: runtime instance with the tier's limits and the network layer's
+    /// files and variables, network attached with the deny-all policy and no preview ports.
+    /// </summary>
+    private async Task<PooledSandbox> StartTenantlessAsync(SandboxLimits limits, CancellationToken cancellationToken)
+    {
+        string id = SecretGenerator.NewSandboxId();
+        ISandboxInstance instance = await _runtime.StartAsync(BuildSpec(id, limits), cancellationToken).ConfigureAwait(false);
+        if (_network is not null)
+        {
+            try
+            {
+                // Before any command runs: until this returns the namespace has no route, so nothing can leave early.
+                await _network.AttachAsync(id, instance.NetworkNamespacePath, EgressPolicy.DenyAll, [], cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await instance.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return new PooledSandbox(instance, limits);
+    }
+
+    /// <summary>
+    /// Makes a tenant-less sandbox the tenant's, before any of its commands can run: size limits, envs (through the
+    /// agent), egress policy and preview ports. Returns the preview URLs (null without a network layer).
+    /// </summary>
+    private async Task<IReadOnlyDictionary<int, string>?> ClaimAsync(PooledSandbox entry, CreateSandboxRequest request, SandboxLimits limits, CancellationToken cancellationToken)
+    {
+        await entry.Instance.ClaimAsync(limits, request.Environment, cancellationToken).ConfigureAwait(false);
+        if (_network is null)
+        {
+            return null;
+        }
+
+        _network.UpdatePolicy(entry.Instance.Id, request.Egress);
+        return _network.AddPreviewPorts(entry.Instance.Id, request.Ports);
+    }
+
+    /// <summary>Tears down a sandbox no tenant has (a pool entry, or a create that failed before it was registered). Never throws.</summary>
+    private async Task StopTenantlessAsync(PooledSandbox entry)
+    {
+        try
+        {
+            if (_network is not null)
+            {
+                await _network.DetachAsync(entry.Instance.Id).ConfigureAwait(false);
+            }
+
+            await entry.Instance.DisposeAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Best effort like EndAsync: the runtime sweeps whatever is left.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            EmulatorLog.TeardownFailed(_logger, entry.Instance.Id, e);
+        }
     }
 
     /// <summary>Ends a sandbox once: closes its sockets (1000), writes the tombstone, disposes the runtime instance, frees the slot.</summary>
@@ -144,6 +272,7 @@ internal sealed class SandboxManager
         finally
         {
             Release(sandbox.Description.Namespace, SandboxTiers.LimitsFor(sandbox.Description.Size));
+            Pool?.Wake();
         }
 
         EmulatorLog.SandboxEnded(_logger, sandbox.Id, status, reason);
@@ -156,28 +285,25 @@ internal sealed class SandboxManager
         Registry.ReleaseSlot();
     }
 
-    /// <summary>The runtime spec: limits of the tier, the network layer's trust variables and files, then the user's envs (which win).</summary>
-    private SandboxSpec BuildSpec(string id, CreateSandboxRequest request)
+    /// <summary>
+    /// The runtime spec of a tenant-less sandbox: the tier's limits and the network layer's trust variables and files.
+    /// The tenant's envs are added at claim (they win over these).
+    /// </summary>
+    private SandboxSpec BuildSpec(string id, SandboxLimits limits)
     {
         if (_network is null)
         {
-            return new SandboxSpec(id, SandboxTiers.LimitsFor(request.Size), request.Environment);
+            return new SandboxSpec(id, limits, new Dictionary<string, string>(StringComparer.Ordinal));
         }
 
         SandboxNetworkSetup setup = _network.SandboxSetup;
-        var environment = new Dictionary<string, string>(setup.Environment, StringComparer.Ordinal);
-        foreach ((string name, string value) in request.Environment)
-        {
-            environment[name] = value;
-        }
-
         var mounts = new SandboxMount[setup.Files.Count];
         for (int i = 0; i < mounts.Length; i++)
         {
             mounts[i] = new SandboxMount(setup.Files[i].HostPath, setup.Files[i].SandboxPath);
         }
 
-        return new SandboxSpec(id, SandboxTiers.LimitsFor(request.Size), environment) { ReadOnlyMounts = mounts };
+        return new SandboxSpec(id, limits, setup.Environment) { ReadOnlyMounts = mounts };
     }
 
     /// <summary>Ends sandboxes past maxLifetime or idleTimeout and prunes retained state; called periodically.</summary>
@@ -203,9 +329,16 @@ internal sealed class SandboxManager
         Registry.PruneTombstones(now, _timings.TombstoneRetention);
     }
 
-    /// <summary>Ends every sandbox (emulator shutdown).</summary>
-    public Task EndAllAsync() =>
-        Task.WhenAll(Registry.Live.ToArray().Select(s => EndAsync(s, SandboxStatus.Destroyed, "the emulator is shutting down")));
+    /// <summary>Stops the pool (its entries are torn down) and ends every sandbox (emulator shutdown).</summary>
+    public async Task EndAllAsync()
+    {
+        if (Pool is not null)
+        {
+            await Pool.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(Registry.Live.ToArray().Select(s => EndAsync(s, SandboxStatus.Destroyed, "the emulator is shutting down"))).ConfigureAwait(false);
+    }
 
     private async Task WatchTerminationAsync(EmulatedSandbox sandbox)
     {

@@ -23,6 +23,12 @@ internal sealed class SandboxRegistry
 
     public int LiveCount => _live.Count;
 
+    /// <summary>Creation slots taken (sandboxes live or being created).</summary>
+    public int SlotsTaken => Volatile.Read(ref _slotsTaken);
+
+    /// <summary>How many sandboxes may exist at once.</summary>
+    public int MaxSandboxes => _maxSandboxes;
+
     public IEnumerable<EmulatedSandbox> Live => _live.Values;
 
     /// <summary>Takes a slot for a sandbox about to be created; false when the emulator is full.</summary>

@@ -35,6 +35,7 @@ enum {
     REQ_FILE_LIST = 0x07,
     REQ_PING = 0x08,
     REQ_OUTPUT_ACK = 0x09,
+    REQ_SET_ENV = 0x0A,
 };
 
 /* Agent -> host event types. */
@@ -88,6 +89,10 @@ size_t exec_fd_count(void);
 void file_read(uint32_t req, const uint8_t *payload, size_t len);
 void file_write(uint32_t req, const uint8_t *payload, size_t len);
 void file_list(uint32_t req, const uint8_t *payload, size_t len);
+
+/* ---- environment.c: the tenant's envs, set once at claim before any command runs ---- */
+void env_apply(uint32_t id, const uint8_t *payload, size_t len);
+void env_seal(void);
 
 /* ---- launch.c: the host-side launcher mode (joins cgroups and netns, drops to the pool uid, execs bwrap) ---- */
 int launch_main(int argc, char **argv);

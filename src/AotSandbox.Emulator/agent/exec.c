@@ -192,6 +192,7 @@ static void run_shepherd(int in_r, int out_w, int err_w, int status_w, const cha
 
 void exec_spawn(uint32_t id, const uint8_t *command, size_t len)
 {
+    env_seal();
     if (find(id)) {
         wire_error(id, EEXIST, "exec id in use");
         return;

@@ -46,20 +46,23 @@ internal sealed class EmulatorHarness : IAsyncDisposable
     /// An emulator over the real bubblewrap runtime, with its own uid range, cgroup parent, netns prefix and state root,
     /// so its leftover sweep can never touch sandboxes of another emulator (or engineer) on this machine.
     /// </summary>
-    public static Task<EmulatorHarness> StartRealAsync(Action<EmulatorOptions>? configure = null)
-    {
+    public static Task<EmulatorHarness> StartRealAsync(Action<EmulatorOptions>? configure = null) =>
         // A fixed tag: runs reuse (rather than accumulate) the parent cgroups and state root; the collection is serial.
-        const string tag = "aotsb-srvtest";
-        var runtimeOptions = new AotSandbox.Emulator.Runtime.BubblewrapRuntimeOptions
-        {
-            StateRoot = "/run/" + tag,
-            CgroupParent = tag,
-            NetnsPrefix = "srvtest-",
-            UidBase = 600000,
-            UidCount = 32,
-        };
-        return StartAsync(_ => new AotSandbox.Emulator.Runtime.BubblewrapRuntime(runtimeOptions), null, configure);
-    }
+        StartRealAsync(RealRuntimeOptions("aotsb-srvtest", "srvtest-", 600000), configure);
+
+    /// <summary>The real runtime's options for a tag: state root /run/TAG, cgroup parent TAG, 32 uids from <paramref name="uidBase"/>.</summary>
+    public static AotSandbox.Emulator.Runtime.BubblewrapRuntimeOptions RealRuntimeOptions(string tag, string netnsPrefix, int uidBase) => new()
+    {
+        StateRoot = "/run/" + tag,
+        CgroupParent = tag,
+        NetnsPrefix = netnsPrefix,
+        UidBase = uidBase,
+        UidCount = 32,
+    };
+
+    /// <summary>An emulator over the real runtime with the given host resources (a test class with its own range).</summary>
+    public static Task<EmulatorHarness> StartRealAsync(AotSandbox.Emulator.Runtime.BubblewrapRuntimeOptions runtimeOptions, Action<EmulatorOptions>? configure = null) =>
+        StartAsync(_ => new AotSandbox.Emulator.Runtime.BubblewrapRuntime(runtimeOptions), null, configure);
 
     private static async Task<EmulatorHarness> StartAsync(Func<EmulatorOptions, AotSandbox.Emulator.Runtime.ISandboxRuntime> factory, FakeHostProcessRuntime? fake, Action<EmulatorOptions>? configure)
     {
@@ -67,6 +70,9 @@ internal sealed class EmulatorHarness : IAsyncDisposable
         {
             Namespace = "ns-a",
             RuntimeFactory = factory,
+            // The fake-runtime tests are about the REST/WebSocket layer and count runtime instances one per create: no
+            // pre-warmed entries there. The real-runtime harness keeps the default pool (PoolTests cover it).
+            PoolSize = fake is null ? EmulatorOptions.DefaultPoolSize : 0,
             Timings = new EmulatorTimings { SweepInterval = TimeSpan.FromMilliseconds(100), AuthTimeout = TimeSpan.FromSeconds(2) },
         };
         options.AdditionalTenants.Add(new EmulatorTenant("ns-b", KeyB));

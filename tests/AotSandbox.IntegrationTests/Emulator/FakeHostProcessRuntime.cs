@@ -86,6 +86,23 @@ internal sealed class FakeSandboxInstance : ISandboxInstance
     /// <summary>Simulates the sandbox's init dying.</summary>
     public void Crash() => _terminated.TrySetResult();
 
+    /// <summary>Envs given at claim; they win over <see cref="SandboxSpec.Environment"/>.</summary>
+    public Dictionary<string, string> ClaimedEnvironment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The limits given at claim (null before).</summary>
+    public SandboxLimits? ClaimedLimits { get; private set; }
+
+    public ValueTask ClaimAsync(SandboxLimits limits, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        ClaimedLimits = limits;
+        foreach ((string name, string value) in environment)
+        {
+            ClaimedEnvironment[name] = value;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask<SandboxProcess> SpawnAsync(string command, IProcessSink sink, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo("/usr/bin/setsid")
@@ -99,7 +116,7 @@ internal sealed class FakeSandboxInstance : ISandboxInstance
         info.ArgumentList.Add("/bin/sh");
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(command);
-        foreach ((string name, string value) in Spec.Environment)
+        foreach ((string name, string value) in Spec.Environment.Concat(ClaimedEnvironment))
         {
             info.Environment[name] = value;
         }

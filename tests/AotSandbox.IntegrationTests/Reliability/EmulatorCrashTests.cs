@@ -31,6 +31,7 @@ public sealed class EmulatorCrashTests
         int port = FreePort();
         var connection = new SandboxConnectionOptions { ApiHost = $"http://127.0.0.1:{port}", Namespace = "crash", ApiKey = Key };
         string lostId;
+        HashSet<string> crashed;
         using (Process first = await StartHostAsync(port))
         {
             Sandbox sb = await Sandbox.CreateAsync(new SandboxCreateOptions { ApiHost = connection.ApiHost, Namespace = "crash", ApiKey = Key, Size = SandboxSize.Small });
@@ -40,6 +41,11 @@ public sealed class EmulatorCrashTests
             ExecTask running = sb.Exec("while :; do echo tick; sleep 0.05; done", new ExecOptions { Timeout = TimeSpan.FromSeconds(60), CaptureOutput = false });
             await Task.Delay(500);
             Assert.NotEmpty(HostInventory.Leftovers(Range, keepId: "-"));
+            // The host runs the default pre-warmed pool: the crash also strands its idle entries (the claimed one is
+            // replaced), and the restart must sweep those too.
+            await WaitAsync(() => SandboxIds(HostInventory.Leftovers(Range, keepId: "-")).Count >= 3, TimeSpan.FromSeconds(30),
+                () => "the pool did not refill before the crash: " + string.Join("\n", HostInventory.Leftovers(Range, keepId: "-")));
+            crashed = SandboxIds(HostInventory.Leftovers(Range, keepId: "-"));
 
             var watch = Stopwatch.StartNew();
             first.Kill(); // SIGKILL
@@ -53,8 +59,9 @@ public sealed class EmulatorCrashTests
         using Process second = await StartHostAsync(port);
         try
         {
-            await WaitAsync(() => HostInventory.Leftovers(Range, keepId: "-").Count == 0, TimeSpan.FromSeconds(15),
-                () => "after restart: " + string.Join("\n", HostInventory.Leftovers(Range, keepId: "-")));
+            // Whatever the new emulator holds (its own pool entries) is kept; nothing of the crashed run may remain.
+            await WaitAsync(() => LeftoversOf(crashed).Count == 0, TimeSpan.FromSeconds(15),
+                () => "after restart: " + string.Join("\n", LeftoversOf(crashed)));
             await Assert.ThrowsAsync<SandboxNotFoundException>(() => Sandbox.GetAsync(lostId, connection));
 
             await using Sandbox fresh = await Sandbox.CreateAsync(new SandboxCreateOptions { ApiHost = connection.ApiHost, Namespace = "crash", ApiKey = Key, Size = SandboxSize.Small });
@@ -68,6 +75,18 @@ public sealed class EmulatorCrashTests
         }
 
         Assert.Empty(HostInventory.Leftovers(Range, keepId: "-"));
+    }
+
+    /// <summary>The sandbox ids named in inventory lines (cgroup, netns and state entries carry them).</summary>
+    private static HashSet<string> SandboxIds(IEnumerable<string> lines) =>
+        [.. lines.SelectMany(l => System.Text.RegularExpressions.Regex.Matches(l, "sb-[0-9a-f]+").Select(m => m.Value))];
+
+    /// <summary>What the range holds apart from sandboxes started after the crash (anything of <paramref name="crashed"/>, and any stray process).</summary>
+    private static List<string> LeftoversOf(HashSet<string> crashed)
+    {
+        HashSet<string> current = SandboxIds(HostInventory.Leftovers(Range, keepId: "-"));
+        current.ExceptWith(crashed);
+        return HostInventory.Leftovers(Range, current);
     }
 
     private static async Task<Process> StartHostAsync(int port)

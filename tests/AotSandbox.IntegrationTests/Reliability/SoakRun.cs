@@ -61,11 +61,19 @@ internal sealed class SoakRun(SoakFixture fixture, SoakPlan plan)
         }
     }
 
-    private static List<string> LeftoversNow() =>
-    [
-        .. HostInventory.Leftovers(SoakFixture.MainRange, NoSandboxKept),
-        .. HostInventory.Leftovers(SoakFixture.OtherRange, NoSandboxKept),
-    ];
+    /// <summary>
+    /// What both ranges hold apart from the idle entries of the two emulators' pre-warmed pools (their own, alive as long
+    /// as they are). An entry still starting is not among them, so the caller's polling waits for the pools to settle.
+    /// </summary>
+    private List<string> LeftoversNow()
+    {
+        string[] pooled = [NoSandboxKept, .. fixture.Main.Pool?.IdleIds ?? [], .. fixture.Other.Pool?.IdleIds ?? []];
+        return
+        [
+            .. HostInventory.Leftovers(SoakFixture.MainRange, pooled),
+            .. HostInventory.Leftovers(SoakFixture.OtherRange, pooled),
+        ];
+    }
 
     private async Task WorkerAsync(int worker, DateTime end)
     {

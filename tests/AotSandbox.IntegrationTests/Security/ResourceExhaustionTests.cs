@@ -245,7 +245,7 @@ public sealed class ResourceExhaustionTests(SecurityFixture fixture) : Battery(f
             await cycle.DisposeAsync();
         }
 
-        await HostInventory.WaitEmptyApartFromAsync(Fixture.Bystander.Id, TimeSpan.FromSeconds(15));
+        await HostInventory.WaitEmptyApartFromAsync(Fixture.KeptIdsAsync, TimeSpan.FromSeconds(15));
     }
 
     private static long Throttled(string cpuStat) => long.Parse(

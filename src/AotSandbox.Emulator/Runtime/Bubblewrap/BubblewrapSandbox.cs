@@ -111,6 +111,24 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         }
     }
 
+    public async ValueTask ClaimAsync(SandboxLimits limits, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(environment);
+        if (limits.WorkspaceBytes != _spec.Limits.WorkspaceBytes || limits.TmpBytes != _spec.Limits.TmpBytes)
+        {
+            // tmpfs sizes are mount options bwrap set at start; only cgroup limits can change afterwards.
+            throw new InvalidOperationException("a sandbox can only be claimed with the tmpfs sizes it started with");
+        }
+
+        var payload = EnvironmentEntries.Encode(environment);
+        _cgroups.Apply(limits);
+        if (payload.Length > 0)
+        {
+            await Channel.RequestAsync(new PingRequest(), AgentWire.SetEnv, ReadOnlyMemory<byte>.Empty, payload, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public async ValueTask<SandboxProcess> SpawnAsync(string command, IProcessSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);

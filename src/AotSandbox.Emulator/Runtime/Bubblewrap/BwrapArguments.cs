@@ -76,11 +76,7 @@ internal static class BwrapArguments
         a.AddRange(["--setenv", "LANG", "C.UTF-8", "--setenv", "TERM", "dumb"]);
         foreach (var (name, value) in environment)
         {
-            if (name.Length == 0 || name.Contains('=', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
-            {
-                throw new SandboxRuntimeException($"invalid environment variable name or value: '{name}'");
-            }
-
+            EnvironmentEntries.Validate(name, value);
             a.AddRange(["--setenv", name, value]);
         }
     }

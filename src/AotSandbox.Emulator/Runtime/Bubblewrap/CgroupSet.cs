@@ -37,12 +37,29 @@ internal sealed class CgroupSet
             Directory.CreateDirectory(directory);
         }
 
+        Apply(limits);
+    }
+
+    /// <summary>
+    /// Writes the limits into existing cgroups: at creation, and again when a pre-warmed sandbox is claimed for a size
+    /// whose limits differ from the ones it idled with.
+    /// </summary>
+    public void Apply(SandboxLimits limits)
+    {
         var memory = _directories[0];
         // tmpfs pages (workspace, /tmp) are charged here too, so this also bounds what disk fill can take.
-        Write(memory, "memory.limit_in_bytes", limits.MemoryBytes);
         // Same value for memory+swap: the sandbox cannot escape the limit by swapping (when swap accounting is on).
+        // The kernel keeps memory <= memory+swap at every step, so raising writes memsw first and lowering writes it last.
         // Whether the kernel accounts swap is fixed at boot, so it is looked up once, not stat'ed per sandbox.
-        if (HasSwapAccounting(memory))
+        var memsw = HasSwapAccounting(memory);
+        var raising = memsw && limits.MemoryBytes > Read(memory, "memory.memsw.limit_in_bytes");
+        if (raising)
+        {
+            Write(memory, "memory.memsw.limit_in_bytes", limits.MemoryBytes);
+        }
+
+        Write(memory, "memory.limit_in_bytes", limits.MemoryBytes);
+        if (memsw && !raising)
         {
             Write(memory, "memory.memsw.limit_in_bytes", limits.MemoryBytes);
         }
@@ -54,6 +71,10 @@ internal sealed class CgroupSet
             // which is CpuPeriodMicros (CgroupSetTests checks it), so the quota below is relative to it.
             Write(_directories[2], "cpu.cfs_quota_us", Math.Max(1000L, (long)limits.CpuMillis * CpuPeriodMicros / 1000));
             Write(_directories[2], "cpu.shares", Math.Max(2L, (long)limits.CpuMillis * 1024 / 1000));
+        }
+        else
+        {
+            Write(_directories[2], "cpu.cfs_quota_us", -1);
         }
     }
 
@@ -161,6 +182,9 @@ internal sealed class CgroupSet
 
         return known == 1;
     }
+
+    private static long Read(string directory, string file) =>
+        long.Parse(File.ReadAllText(Path.Combine(directory, file)).Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
 
     private static void Write(string directory, string file, long value)
     {

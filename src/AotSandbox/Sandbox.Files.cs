@@ -111,7 +111,14 @@ public sealed partial class Sandbox
             all.Write(data);
             return ValueTask.CompletedTask;
         }, progress: null, cancellationToken).ConfigureAwait(false);
-        return destroyed ? [] : all.ToArray();
+        if (destroyed)
+        {
+            return [];
+        }
+
+        // Sized from the server's total: when the file did not change meanwhile the buffer is exactly the content,
+        // and handing it out spares a second allocation and copy of the whole file.
+        return all.Length == all.Capacity ? all.GetBuffer() : all.ToArray();
     }
 
     /// <summary>Lists a directory.</summary>

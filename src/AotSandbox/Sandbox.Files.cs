@@ -24,8 +24,8 @@ public sealed partial class Sandbox
     }
 
     /// <summary>
-    /// Writes bytes to a file, replacing it. Large content is sent in ordered 512 KiB chunks when the server advertises
-    /// <c>file.range</c>; otherwise content over 512 KiB goes through commands (<c>cat</c> fed by stdin into a temporary
+    /// Writes bytes to a file, replacing it. Large content is sent in 512 KiB chunks, several in flight, when the server
+    /// advertises <c>file.range</c>; otherwise content over 512 KiB goes through commands (<c>cat</c> fed by stdin into a temporary
     /// file, then renamed), which only the base protocol needs.
     /// </summary>
     /// <param name="path">File path.</param>
@@ -49,18 +49,7 @@ public sealed partial class Sandbox
             return await UploadByCommandsAsync(path, ReadOnlyMemory<byte>.Empty, source, progress: null, cancellationToken).ConfigureAwait(false);
         }
 
-        WriteResult? last = null;
-        for (int offset = 0; offset < content.Length; offset += RangeChunkBytes)
-        {
-            ReadOnlyMemory<byte> chunk = content.Slice(offset, Math.Min(RangeChunkBytes, content.Length - offset));
-            last = await session.WriteFileChunkAsync(path, chunk, offset == 0 ? null : offset, cancellationToken).ConfigureAwait(false);
-            if (!last.Ok)
-            {
-                return last; // destroyed meanwhile
-            }
-        }
-
-        return new WriteResult(last!.Path, content.Length, ok: true);
+        return await WriteRangesAsync(session, path, content, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a file as UTF-8 text (strict).</summary>
@@ -117,20 +106,19 @@ public sealed partial class Sandbox
 
         using var all = new MemoryStream(first.TotalSize is { } total && total <= int.MaxValue ? (int)total : first.Data.Length * 2);
         all.Write(first.Data);
-        while (true)
+        (_, bool destroyed) = await ReadFollowingRangesAsync(session, path, first, data =>
         {
-            FileChunk next = await session.ReadFileChunkAsync(path, all.Length, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
-            if (next.Destroyed)
-            {
-                return [];
-            }
-
-            all.Write(next.Data);
-            if (next.Eof != false || next.Data.Length == 0)
-            {
-                return all.ToArray();
-            }
+            all.Write(data);
+            return ValueTask.CompletedTask;
+        }, progress: null, cancellationToken).ConfigureAwait(false);
+        if (destroyed)
+        {
+            return [];
         }
+
+        // Sized from the server's total: when the file did not change meanwhile the buffer is exactly the content,
+        // and handing it out spares a second allocation and copy of the whole file.
+        return all.Length == all.Capacity ? all.GetBuffer() : all.ToArray();
     }
 
     /// <summary>Lists a directory.</summary>

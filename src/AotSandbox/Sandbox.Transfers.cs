@@ -10,7 +10,7 @@ public sealed partial class Sandbox
 {
     /// <summary>
     /// Writes a file from a stream, replacing it. With the <c>file.range</c> extension the content is read and sent in
-    /// ordered 512 KiB chunks (memory stays at one chunk). Otherwise up to 512 KiB goes in one frame, and more through
+    /// 512 KiB chunks, up to 4 in flight (memory stays at one chunk plus the encoded frames in flight). Otherwise up to 512 KiB goes in one frame, and more through
     /// commands fed by stdin in 4 MiB slices (memory stays at one frame; docs/PROTOCOL.md §3.8).
     /// </summary>
     /// <param name="path">File path (relative paths resolve against <c>/workspace</c>).</param>
@@ -40,38 +40,12 @@ public sealed partial class Sandbox
             return await UploadByCommandsAsync(path, probe, source, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        long offset = 0;
-        string writtenPath = path;
-        while (true)
-        {
-            int filled = await source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (filled == 0 && offset > 0)
-            {
-                break; // the previous chunk ended exactly at the end
-            }
-
-            // The first chunk carries no offset, so it creates (truncates) the file; later ones append at their offset.
-            WriteResult chunk = await session.WriteFileChunkAsync(path, buffer.AsMemory(0, filled), offset == 0 ? null : offset, cancellationToken).ConfigureAwait(false);
-            if (!chunk.Ok)
-            {
-                return new WriteResult(chunk.Path, offset, ok: false); // destroyed meanwhile
-            }
-
-            writtenPath = chunk.Path;
-            offset += filled;
-            progress?.Report(offset);
-            if (filled < buffer.Length)
-            {
-                break;
-            }
-        }
-
-        return new WriteResult(writtenPath, offset, ok: true);
+        return await UploadRangesAsync(session, path, source, buffer, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Reads a file into a stream. With the <c>file.range</c> extension it is fetched in 512 KiB ranges and each range
-    /// is written to <paramref name="destination"/> as it arrives. Otherwise in one frame, and a file too large for one
+    /// Reads a file into a stream. With the <c>file.range</c> extension it is fetched in 512 KiB ranges, up to 4 in
+    /// flight, and each range is written to <paramref name="destination"/> in order as it arrives. Otherwise in one frame, and a file too large for one
     /// is streamed through <c>base64</c> run in the sandbox and decoded as it arrives (docs/PROTOCOL.md §3.8).
     /// </summary>
     /// <param name="path">File path (relative paths resolve against <c>/workspace</c>).</param>
@@ -102,22 +76,20 @@ public sealed partial class Sandbox
             return whole.Data.Length;
         }
 
-        long received = 0;
-        while (true)
+        FileChunk first = await session.ReadFileChunkAsync(path, 0, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
+        if (first.Destroyed)
         {
-            FileChunk chunk = await session.ReadFileChunkAsync(path, received, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
-            if (chunk.Destroyed)
-            {
-                return received;
-            }
-
-            await destination.WriteAsync(chunk.Data, cancellationToken).ConfigureAwait(false);
-            received += chunk.Data.Length;
-            progress?.Report(received);
-            if (chunk.Eof != false || chunk.Data.Length == 0)
-            {
-                return received;
-            }
+            return 0;
         }
+
+        await destination.WriteAsync(first.Data, cancellationToken).ConfigureAwait(false);
+        progress?.Report(first.Data.Length);
+        if (first.Eof != false || first.Data.Length == 0)
+        {
+            return first.Data.Length;
+        }
+
+        (long received, _) = await ReadFollowingRangesAsync(session, path, first, data => destination.WriteAsync(data, cancellationToken), progress, cancellationToken).ConfigureAwait(false);
+        return received;
     }
 }

@@ -37,7 +37,8 @@ internal static class ClientFrameParser
         }
 
         string? type = null, execId = null, token = null, command = null, data = null, encoding = null,
-            signal = null, path = null, content = null, invalid = null;
+            signal = null, path = null, invalid = null;
+        byte[]? content = null;
         bool detached = false, replay = false;
         long? offset = null, length = null;
 
@@ -84,7 +85,7 @@ internal static class ClientFrameParser
                 case "data": data = ReadString(ref reader, name, ref invalid); break;
                 case "encoding": encoding = ReadString(ref reader, name, ref invalid); break;
                 case "path": path = ReadString(ref reader, name, ref invalid); break;
-                case "content": content = ReadString(ref reader, name, ref invalid); break;
+                case "content": content = ReadUtf8(ref reader, name, ref invalid); break;
                 case "detached": detached = ReadBool(ref reader, name, ref invalid); break;
                 case "replay": replay = ReadBool(ref reader, name, ref invalid); break;
                 case "offset": offset = ReadInteger(ref reader, name, ref invalid); break;
@@ -128,6 +129,38 @@ internal static class ClientFrameParser
         JsonTokenType.Null => null,
         _ => Invalid(ref reader, name, ref invalid),
     };
+
+    /// <summary>A string's unescaped UTF-8 bytes, validated as <see cref="Utf8JsonReader.GetString"/> would.</summary>
+    private static byte[]? ReadUtf8(ref Utf8JsonReader reader, string name, ref string? invalid)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                ReadOnlySpan<byte> raw = reader.ValueSpan; // one contiguous message: never a sequence
+                byte[] bytes = new byte[raw.Length];
+                int length = raw.Length;
+                if (reader.ValueIsEscaped)
+                {
+                    length = reader.CopyString(bytes);
+                }
+                else
+                {
+                    raw.CopyTo(bytes);
+                }
+
+                if (!System.Text.Unicode.Utf8.IsValid(bytes.AsSpan(0, length)))
+                {
+                    throw new InvalidOperationException("invalid UTF-8 in a string"); // malformed, as GetString would say
+                }
+
+                return length == bytes.Length ? bytes : bytes.AsSpan(0, length).ToArray();
+            case JsonTokenType.Null:
+                return null;
+            default:
+                Invalid(ref reader, name, ref invalid);
+                return null;
+        }
+    }
 
     private static bool ReadBool(ref Utf8JsonReader reader, string name, ref string? invalid)
     {

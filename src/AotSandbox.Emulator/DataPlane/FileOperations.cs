@@ -84,25 +84,9 @@ internal sealed class FileOperations
 
     private async Task<byte[]> WriteAsync(string execId, ClientFrame frame, CancellationToken cancellationToken)
     {
-        byte[] content;
-        if (frame.Encoding is null or "base64")
+        if (!FileWriteContent.TryDecode(frame, out ReadOnlyMemory<byte> content, out string? problem))
         {
-            try
-            {
-                content = Convert.FromBase64String(frame.Content ?? string.Empty);
-            }
-            catch (FormatException)
-            {
-                return ServerFrames.Error(execId, ErrorCodes.InvalidRequest, "'content' is not valid base64 (file.write always carries base64)");
-            }
-        }
-        else if (frame.Encoding is "utf8" or "utf-8")
-        {
-            content = System.Text.Encoding.UTF8.GetBytes(frame.Content ?? string.Empty);
-        }
-        else
-        {
-            return ServerFrames.Error(execId, ErrorCodes.InvalidRequest, "'encoding' must be \"base64\"");
+            return ServerFrames.Error(execId, ErrorCodes.InvalidRequest, problem);
         }
 
         long offset = frame.Offset ?? 0;

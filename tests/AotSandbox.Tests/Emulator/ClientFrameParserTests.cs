@@ -83,3 +83,49 @@ public sealed class ClientFrameParserTests
     public void Parse_DeepNesting_ReturnsNullInsteadOfThrowing() =>
         Assert.Null(Parse("{\"type\":\"x\",\"a\":" + new string('[', 100) + new string(']', 100) + "}"));
 }
+
+/// <summary>file.write content is kept as the string's unescaped UTF-8 bytes and base64-decoded in place (no UTF-16 copy).</summary>
+public sealed class FileWriteContentTests
+{
+    private static ClientFrame Parse(string json) => ClientFrameParser.Parse(Encoding.UTF8.GetBytes(json))!;
+
+    [Fact]
+    public void Parse_FileWriteContent_IsTheUnescapedUtf8Bytes()
+    {
+        ClientFrame frame = Parse("{\"type\":\"file.write\",\"execId\":\"f\",\"path\":\"a\",\"content\":\"QUJD\\/w==\",\"encoding\":\"base64\"}");
+        Assert.Equal("QUJD/w=="u8.ToArray(), frame.Content);
+        Assert.Equal("h\u00e9"u8.ToArray(), Parse("{\"type\":\"file.write\",\"execId\":\"f\",\"path\":\"a\",\"content\":\"h\\u00e9\",\"encoding\":\"utf8\"}").Content);
+    }
+
+    [Fact]
+    public void Parse_FileWriteContent_InvalidUtf8_IsMalformed()
+    {
+        byte[] json = [.. "{\"type\":\"file.write\",\"execId\":\"f\",\"path\":\"a\",\"content\":\""u8, 0xC3, 0x28, .. "\"}"u8];
+        Assert.Null(ClientFrameParser.Parse(json));
+    }
+
+    [Theory]
+    [InlineData("QUJD/w==", null, new byte[] { 0x41, 0x42, 0x43, 0xFF })]
+    [InlineData("QUJD\\r\\n/w==", "base64", new byte[] { 0x41, 0x42, 0x43, 0xFF })] // MIME line breaks, as Convert accepted
+    [InlineData("", "base64", new byte[0])]
+    [InlineData("ABC", "utf-8", new byte[] { 0x41, 0x42, 0x43 })]
+    public void Decode_AcceptsWhatTheStringPathAccepted(string content, string? encoding, byte[] expected)
+    {
+        string field = encoding is null ? string.Empty : $",\"encoding\":\"{encoding}\"";
+        ClientFrame frame = Parse($"{{\"type\":\"file.write\",\"execId\":\"f\",\"path\":\"a\",\"content\":\"{content}\"{field}}}");
+        Assert.True(FileWriteContent.TryDecode(frame, out ReadOnlyMemory<byte> bytes, out _));
+        Assert.Equal(expected, bytes.ToArray());
+    }
+
+    [Theory]
+    [InlineData("QUJD/w=", "base64")]
+    [InlineData("QU*D", null)]
+    [InlineData("QUJD", "hex")]
+    public void Decode_RefusesInvalidContent(string content, string? encoding)
+    {
+        string field = encoding is null ? string.Empty : $",\"encoding\":\"{encoding}\"";
+        ClientFrame frame = Parse($"{{\"type\":\"file.write\",\"execId\":\"f\",\"path\":\"a\",\"content\":\"{content}\"{field}}}");
+        Assert.False(FileWriteContent.TryDecode(frame, out _, out string? problem));
+        Assert.NotNull(problem);
+    }
+}

@@ -89,7 +89,7 @@ public sealed class FrameParserProperties
             Assert.Equal(bytes, input.Encoding == "base64" ? Convert.FromBase64String(input.Data!) : Encoding.UTF8.GetBytes(input.Data!));
 
             ClientFrame write = Write(w => ClientFrameWriter.WriteFileWrite(w, id, text, bytes, flag ? offset : null));
-            Assert.Equal((text, Convert.ToBase64String(bytes), flag ? offset : (long?)null), (write.Path, write.Content, write.Offset));
+            Assert.Equal((text, Convert.ToBase64String(bytes), flag ? offset : (long?)null), (write.Path, Encoding.UTF8.GetString(write.Content!), write.Offset));
 
             ClientFrame read = Write(w => ClientFrameWriter.WriteFileRead(w, id, text, offset, length));
             Assert.Equal((text, offset, (long?)length), (read.Path, read.Offset, read.Length));

@@ -186,6 +186,95 @@ public sealed class FileTests
         Assert.Equal(4, transport.Sent.Count); // auth + 3 ranges
     }
 
+    [Fact]
+    public async Task RangedWrite_AfterTheTruncatingFirstChunk_KeepsUpTo4ChunksInFlight()
+    {
+        // A fake server that answers the first chunk at once but holds every later reply until 4 chunks wait
+        // (or the rest of the file): a client that waits for each reply before sending the next never gets there.
+        byte[] content = new byte[(512 * 1024 * 6) + 1000];
+        new Random(3).NextBytes(content);
+        byte[] written = new byte[content.Length];
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync([SandboxExtensionNames.FileRange]);
+        var held = new List<(string Id, int Size)>();
+        int maxInFlight = 0;
+        bool firstAnswered = false;
+        int chunksLeft = 7;
+        transport.OnClientFrame = (t, frame) =>
+        {
+            using var doc = JsonDocument.Parse(frame);
+            if (doc.RootElement.GetProperty("type").GetString() != "file.write")
+            {
+                return;
+            }
+
+            string id = doc.RootElement.GetProperty("execId").GetString()!;
+            byte[] part = Convert.FromBase64String(doc.RootElement.GetProperty("content").GetString()!);
+            long offset = doc.RootElement.TryGetProperty("offset", out JsonElement o) ? o.GetInt64() : 0;
+            // The first chunk truncates the file: nothing may be sent before it is confirmed.
+            Assert.True(firstAnswered || offset == 0, "a later chunk was sent before the truncating first chunk was confirmed");
+            part.CopyTo(written, offset);
+            chunksLeft--;
+            held.Add((id, part.Length));
+            maxInFlight = Math.Max(maxInFlight, held.Count);
+            if (!firstAnswered || held.Count == 4 || chunksLeft == 0)
+            {
+                firstAnswered = true;
+                foreach ((string heldId, int size) in held)
+                {
+                    t.Enqueue($"{{\"type\":\"file.writeResult\",\"execId\":\"{heldId}\",\"path\":\"big\",\"size\":{size},\"ok\":true}}");
+                }
+
+                held.Clear();
+            }
+        };
+        WriteResult result = await sandbox.WriteFileAsync("big", content).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(content.Length, result.Size);
+        Assert.Equal(content, written);
+        Assert.Equal(4, maxInFlight);
+    }
+
+    [Fact]
+    public async Task RangedRead_AfterTheFirstRange_KeepsUpTo4RangesInFlight()
+    {
+        byte[] content = new byte[(512 * 1024 * 6) + 1000];
+        new Random(4).NextBytes(content);
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync([SandboxExtensionNames.FileRange]);
+        var held = new List<string>();
+        int maxInFlight = 0;
+        int reads = 0;
+        transport.OnClientFrame = (t, frame) =>
+        {
+            using var doc = JsonDocument.Parse(frame);
+            if (doc.RootElement.GetProperty("type").GetString() != "file.read")
+            {
+                return;
+            }
+
+            reads++;
+            long offset = doc.RootElement.GetProperty("offset").GetInt64();
+            int length = doc.RootElement.GetProperty("length").GetInt32();
+            int n = (int)Math.Clamp(content.Length - offset, 0, length);
+            bool eof = offset + n >= content.Length;
+            string b64 = Convert.ToBase64String(content, (int)Math.Min(offset, content.Length), n);
+            held.Add($"{{\"type\":\"file.content\",\"execId\":\"{doc.RootElement.GetProperty("execId").GetString()}\",\"content\":\"{b64}\",\"encoding\":\"base64\",\"offset\":{offset},\"size\":{content.Length},\"eof\":{(eof ? "true" : "false")}}}");
+            maxInFlight = Math.Max(maxInFlight, held.Count);
+            // Replies are held until 4 wait (or the last range was asked for), then released newest first.
+            if (reads == 1 || held.Count == 4 || offset + length >= content.Length)
+            {
+                for (int i = held.Count - 1; i >= 0; i--)
+                {
+                    t.Enqueue(held[i]);
+                }
+
+                held.Clear();
+            }
+        };
+        byte[] read = await sandbox.ReadFileBytesAsync("big").WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(content, read);
+        Assert.Equal(4, maxInFlight);
+        Assert.Equal(7, reads); // no range past the size the first reply gave
+    }
+
     private static void AnswerWrites(InMemoryTransport t, string frame)
     {
         using var doc = JsonDocument.Parse(frame);

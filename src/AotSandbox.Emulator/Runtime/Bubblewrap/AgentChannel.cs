@@ -35,6 +35,8 @@ internal sealed class AgentChannel
         _toAgent = toAgent;
         _fromAgent = fromAgent;
         _log = log;
+        AgentPipes.Enlarge(toAgent);
+        AgentPipes.Enlarge(fromAgent);
         Completion = Task.Run(ReadLoopAsync);
     }
 

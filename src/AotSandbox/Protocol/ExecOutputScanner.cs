@@ -29,7 +29,9 @@ internal static class ExecOutputScanner
 
     /// <summary>
     /// Reads <paramref name="json"/> as an exec.output frame if it is a flat object of string values.
-    /// <paramref name="knownValidUtf8"/> says the caller has already checked the WHOLE message is well-formed UTF-8 (the
+    /// The scanner checks the UTF-8 of each string on its own (stricter than <see cref="System.Text.Json.Utf8JsonReader"/>,
+    /// which leaves string UTF-8 unchecked until a value is transcoded) so that a direct caller never gets invalid bytes
+    /// from the fast path. <paramref name="knownValidUtf8"/> says the caller has already checked the WHOLE message is well-formed UTF-8 (the
     /// transport does for every text message, the session for every binary one it dispatches): then the per-string UTF-8
     /// check is skipped, because every string lies between two ASCII quotes and a slice of valid UTF-8 cut at ASCII bytes
     /// is itself valid. Passing true for unchecked bytes would accept invalid UTF-8: callers pass it only on that proof.

@@ -92,6 +92,42 @@ public sealed class TransportAllocationTests
         AssertNoPerMessageAllocation("receive", deltaN, delta2N);
     }
 
+    /// <summary>The batch path (what the session's receive loop runs): one await per read, the rest synchronous.</summary>
+    [OptimizedBuildFact]
+    public async Task Receive_BatchedPerRead_ZeroAllocationSteadyState()
+    {
+        using var peer = new LoopbackPeer();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        CancellationToken token = timeout.Token;
+        await using IMessageTransport client = await peer.ConnectAsync(token);
+
+        byte[] one = [0x81, (byte)Message.Length, .. Message];
+        byte[] blockN = LoopbackPeer.Repeat(one, N);
+        byte[] block2N = LoopbackPeer.Repeat(one, 2 * N);
+
+        for (int warm = 0; warm < 4; warm++)
+        {
+            await ReceiveBatchedAsync(client, peer, blockN, N, token);
+        }
+
+        var deltaN = new List<long>();
+        var delta2N = new List<long>();
+        int batched = 0;
+        for (int round = 0; round < Rounds; round++)
+        {
+            (long allocated, int fromBatch) = await ReceiveBatchedAsync(client, peer, blockN, N, token);
+            deltaN.Add(allocated);
+            (allocated, int fromBatch2) = await ReceiveBatchedAsync(client, peer, block2N, 2 * N, token);
+            delta2N.Add(allocated);
+            batched += fromBatch + fromBatch2;
+        }
+
+        AssertNoPerMessageAllocation("batched receive", deltaN, delta2N);
+
+        // The path under test must really have run: most messages of a 100+ KB burst come without an await.
+        Assert.True(batched > Rounds * 3 * N / 2, $"only {batched} of {Rounds * 3 * N} messages came from TryReceiveBuffered");
+    }
+
     [OptimizedBuildFact]
     public async Task SendText_ZeroAllocationSteadyState()
     {
@@ -147,6 +183,35 @@ public sealed class TransportAllocationTests
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
         Assert.Equal((long)count * Message.Length, bytes);
         return allocated;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<(long Allocated, int FromBatch)> ReceiveBatchedAsync(IMessageTransport client, LoopbackPeer peer, byte[] block, int count, CancellationToken token)
+    {
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        peer.Send(block);
+        long bytes = 0;
+        int received = 0;
+        int fromBatch = 0;
+        while (received < count)
+        {
+            TransportMessage message = await client.ReceiveAsync(token).ConfigureAwait(false);
+            while (true)
+            {
+                bytes += message.Payload.Length;
+                client.ReleaseMessage();
+                if (++received == count || !client.TryReceiveBuffered(out message))
+                {
+                    break;
+                }
+
+                fromBatch++;
+            }
+        }
+
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Equal((long)count * Message.Length, bytes);
+        return (allocated, fromBatch);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

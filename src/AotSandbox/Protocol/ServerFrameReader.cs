@@ -11,10 +11,17 @@ namespace AotSandbox.Protocol;
 internal static class ServerFrameReader
 {
     /// <summary>Parses a contiguous message.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> json, out ServerFrame frame)
+    public static bool TryRead(ReadOnlySpan<byte> json, out ServerFrame frame) => TryRead(json, knownValidUtf8: false, out frame);
+
+    /// <summary>
+    /// Parses a contiguous message; <paramref name="knownValidUtf8"/> true only when the caller has validated the whole
+    /// message as UTF-8 (see <see cref="ExecOutputScanner.TryScan(ReadOnlySpan{byte}, bool, ref ServerFrame)"/>): the
+    /// fast path then skips its own per-string check. The general path always validates, whatever the flag says.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> json, bool knownValidUtf8, out ServerFrame frame)
     {
         frame = default;
-        if (ExecOutputScanner.TryScan(json, ref frame))
+        if (ExecOutputScanner.TryScan(json, knownValidUtf8, ref frame))
         {
             return true;
         }
@@ -50,10 +57,14 @@ internal static class ServerFrameReader
     /// (grown from the array pool when too small) because the frame's fields are spans into one contiguous buffer.
     /// </summary>
     public static bool TryRead(in ReadOnlySequence<byte> json, ref byte[] scratch, out ServerFrame frame)
+        => TryRead(json, knownValidUtf8: false, ref scratch, out frame);
+
+    /// <summary>As above; <paramref name="knownValidUtf8"/> as in <see cref="TryRead(ReadOnlySpan{byte}, bool, out ServerFrame)"/>.</summary>
+    public static bool TryRead(in ReadOnlySequence<byte> json, bool knownValidUtf8, ref byte[] scratch, out ServerFrame frame)
     {
         if (json.IsSingleSegment)
         {
-            return TryRead(json.FirstSpan, out frame);
+            return TryRead(json.FirstSpan, knownValidUtf8, out frame);
         }
 
         int length = checked((int)json.Length);
@@ -68,7 +79,7 @@ internal static class ServerFrameReader
         }
 
         json.CopyTo(scratch);
-        return TryRead(scratch.AsSpan(0, length), out frame);
+        return TryRead(scratch.AsSpan(0, length), knownValidUtf8, out frame);
     }
 
     private static bool TryReadCore(ReadOnlySpan<byte> json, ref ServerFrame frame)

@@ -10,10 +10,12 @@ internal sealed partial class SandboxSession
     /// Routes one message. Order: (1) <c>exec.info</c>, or an <c>error</c> for a pending <c>exec.get</c> → re-attach;
     /// (2) a pending file operation; (3) a pending or monitored command; (4) otherwise dropped silently — as are
     /// non-JSON messages, non-objects, unknown types and frames without <c>execId</c>.
+    /// Precondition: <paramref name="payload"/> is well-formed UTF-8 (the receive loop only dispatches validated
+    /// messages), so the frame reader need not check its strings a second time.
     /// </summary>
     internal void Dispatch(in ReadOnlySequence<byte> payload)
     {
-        if (!ServerFrameReader.TryRead(payload, ref _contiguousBuffer, out ServerFrame frame) || !frame.ExecId.IsPresent)
+        if (!ServerFrameReader.TryRead(payload, knownValidUtf8: true, ref _contiguousBuffer, out ServerFrame frame) || !frame.ExecId.IsPresent)
         {
             return;
         }

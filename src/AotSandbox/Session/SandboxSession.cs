@@ -200,7 +200,8 @@ internal sealed partial class SandboxSession
 
     /// <summary>
     /// The receive loop: one long-running async method (its state machine is allocated once), parsing each message in
-    /// place and releasing it before the next receive. Steady-state output delivery allocates nothing.
+    /// place and releasing it before the next receive; one await per socket read, not per message. Steady-state output
+    /// delivery allocates nothing.
     /// </summary>
     private async Task ReceiveLoopAsync()
     {
@@ -216,20 +217,27 @@ internal sealed partial class SandboxSession
                     break;
                 }
 
-                try
+                // Then every further message already complete in the same read, synchronously: an await per message
+                // cost as much as parsing a small one. Stops early when a consumer asked for a pause.
+                do
                 {
-                    // Text messages were UTF-8-validated by the transport; a binary one was not, and invalid UTF-8 in a
-                    // string field would make the JSON reader throw at decode time and end the session. The reference
-                    // clients decode binary as UTF-8 JSON and ignore what fails, so invalid ones are dropped here.
-                    if (message.Kind == TransportMessageKind.Text || Utf8Validation.IsValid(message.Payload))
+                    try
                     {
-                        Dispatch(message.Payload);
+                        // Text messages were UTF-8-validated by the transport; a binary one was not, and invalid UTF-8 in a
+                        // string field would make the JSON reader throw at decode time and end the session. The reference
+                        // clients decode binary as UTF-8 JSON and ignore what fails, so invalid ones are dropped here.
+                        // Dispatch relies on this: it tells the frame reader the bytes are valid UTF-8.
+                        if (message.Kind == TransportMessageKind.Text || Utf8Validation.IsValid(message.Payload))
+                        {
+                            Dispatch(message.Payload);
+                        }
+                    }
+                    finally
+                    {
+                        _transport.ReleaseMessage();
                     }
                 }
-                finally
-                {
-                    _transport.ReleaseMessage();
-                }
+                while (_pause is null && _transport.TryReceiveBuffered(out message));
 
                 if (_pause is { } pause)
                 {

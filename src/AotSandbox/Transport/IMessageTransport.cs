@@ -20,6 +20,15 @@ internal interface IMessageTransport : IAsyncDisposable
     void ReleaseMessage();
 
     /// <summary>
+    /// Returns the next message when it is already complete in what the last read brought in, without reading or waiting:
+    /// a receiver drains one read's messages in a synchronous loop and awaits <see cref="ReceiveAsync"/> only when this
+    /// returns false. Releases the previous message first (as <see cref="ReceiveAsync"/> does). A false result says
+    /// nothing about the connection: <see cref="ReceiveAsync"/> then reads more, handles control frames and reports the
+    /// close. Same single-receiver rule and payload lifetime as <see cref="ReceiveAsync"/>.
+    /// </summary>
+    bool TryReceiveBuffered(out TransportMessage message);
+
+    /// <summary>
     /// Sends one text message. Safe to call concurrently with <see cref="ReceiveAsync"/> and with other sends
     /// (sends are serialized inside; a message is never interleaved with another).
     /// </summary>

@@ -18,6 +18,13 @@ internal sealed partial class WebSocketConnection
         /// <summary>A slice of the pipe: the reader is not advanced until release (zero copy).</summary>
         PipeSlice,
 
+        /// <summary>
+        /// The pipe slice was released but the reader is not advanced yet: <see cref="_batch"/> (the rest of the same
+        /// read) stays valid, so <see cref="TryReceiveBuffered"/> can hand out the next message without a read. The next
+        /// <see cref="ReceiveAsync"/> advances the reader.
+        /// </summary>
+        PipeReleased,
+
         /// <summary>The reassembly buffer of a fragmented message.</summary>
         Reassembled,
     }
@@ -54,8 +61,13 @@ internal sealed partial class WebSocketConnection
 
     private Held _held;
 
-    /// <summary>For <see cref="Held.PipeSlice"/>: where the reader advances to on release.</summary>
-    private SequencePosition _heldEnd;
+    /// <summary>
+    /// For <see cref="Held.PipeSlice"/> and <see cref="Held.PipeReleased"/>: the unparsed rest of the current read; the
+    /// reader advances to its start. <see cref="_batchExamined"/>: whether the rest is known to hold only part of a frame
+    /// (then the reader is told it examined everything, so the next read waits for more bytes instead of returning these).
+    /// </summary>
+    private ReadOnlySequence<byte> _batch;
+    private bool _batchExamined;
 
     /// <summary>Reassembly buffer (pooled), its used length, and the opcode of the message being reassembled (Continuation = none).</summary>
     private byte[]? _fragments;
@@ -88,17 +100,99 @@ internal sealed partial class WebSocketConnection
         switch (_held)
         {
             case Held.PipeSlice:
-                _held = Held.Nothing;
-                if (!_ended)
-                {
-                    _reader.AdvanceTo(_heldEnd);
-                }
-
+                // Only logically: the reader advances on the next ReceiveAsync, so the rest of this read stays parseable.
+                _held = Held.PipeReleased;
                 break;
             case Held.Reassembled:
                 _held = Held.Nothing;
                 ReturnFragments();
                 break;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Synchronous by design: one socket read of small frames holds dozens of messages, and an await per message
+    /// (state machine, pipe read, advance) cost about as much as parsing one. Only plain complete data frames (and pongs)
+    /// are taken here; a ping, close, continuation frame or protocol violation is left in place for
+    /// <see cref="ReceiveAsync"/>, which parses it again and does what it needs (reply, close, reassemble). Leaving
+    /// one in place is safe because such a parse changes no state it does not set again (a continuation frame, which
+    /// would append its fragment twice, is recognised by its opcode and never parsed here).
+    /// </remarks>
+    public bool TryReceiveBuffered(out TransportMessage message)
+    {
+        message = default;
+        if (Interlocked.CompareExchange(ref _receiving, 1, 0) != 0)
+        {
+            TransportThrowHelper.ThrowConcurrentReceive();
+        }
+
+        try
+        {
+            ReleaseMessage();
+            if (_held != Held.PipeReleased || _ended || IsDisposed || _batchExamined)
+            {
+                return false;
+            }
+
+            while (true)
+            {
+                ReadOnlySequence<byte> rest = _batch;
+                ReadOnlySpan<byte> first = rest.FirstSpan;
+                if (first.IsEmpty || (WebSocketOpcode)(first[0] & 0x0F) == WebSocketOpcode.Continuation)
+                {
+                    return false;
+                }
+
+                FrameStep step = ParseFrame(ref rest, out message);
+                switch (step)
+                {
+                    case FrameStep.PipeMessage:
+                        _batch = rest;
+                        _held = Held.PipeSlice;
+                        return true;
+
+                    case FrameStep.Consumed:
+                        _batch = rest; // a pong, or the first fragment of a message (reassembly continues in ReceiveAsync)
+                        continue;
+
+                    case FrameStep.NeedMoreData:
+                        _batchExamined = true;
+                        return false;
+
+                    default:
+                        message = default;
+                        return false;
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _receiving, 0);
+        }
+    }
+
+    /// <summary>Gives back everything the last message borrowed, advancing the reader past a released batch.</summary>
+    private void ReturnHeld()
+    {
+        ReleaseMessage();
+        if (_held == Held.PipeReleased)
+        {
+            _held = Held.Nothing;
+            if (!_ended)
+            {
+                if (_batchExamined)
+                {
+                    _reader.AdvanceTo(_batch.Start, _batch.End);
+                }
+                else
+                {
+                    _reader.AdvanceTo(_batch.Start);
+                }
+            }
+
+            _batch = default;
+            _batchExamined = false;
         }
     }
 
@@ -112,7 +206,7 @@ internal sealed partial class WebSocketConnection
     {
         try
         {
-            ReleaseMessage();
+            ReturnHeld();
             while (!_ended)
             {
                 ReadResult result;
@@ -154,7 +248,7 @@ internal sealed partial class WebSocketConnection
                     case FrameStep.PipeMessage:
                         // Zero copy: the payload stays in pipe memory until ReleaseMessage advances past it.
                         _held = Held.PipeSlice;
-                        _heldEnd = buffer.Start;
+                        _batch = buffer;
                         return message;
 
                     case FrameStep.ReassembledMessage:

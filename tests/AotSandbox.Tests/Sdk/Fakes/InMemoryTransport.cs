@@ -170,6 +170,13 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
     {
     }
 
+    /// <summary>One message per receive here: the batch path is exercised against the real transport (WebSocketConnectionTests).</summary>
+    public bool TryReceiveBuffered(out TransportMessage message)
+    {
+        message = default;
+        return false;
+    }
+
     public ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8Payload, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -46,20 +45,9 @@ internal static class WebSocketHandshakeRequest
     public static byte[] Build(Uri uri, ReadOnlySpan<byte> key)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        string host = uri.IdnHost;
-        if (uri.HostNameType == UriHostNameType.IPv6 && !host.StartsWith('['))
-        {
-            host = "[" + host + "]";
-        }
-
         var request = new StringBuilder(256);
         request.Append("GET ").Append(uri.PathAndQuery).Append(" HTTP/1.1\r\n");
-        request.Append("Host: ").Append(host);
-        if (!uri.IsDefaultPort)
-        {
-            request.Append(':').Append(uri.Port.ToString(CultureInfo.InvariantCulture));
-        }
-
+        request.Append("Host: ").Append(Rest.Http.HttpRequestWriter.HostValue(uri));
         request.Append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ")
             .Append(Encoding.ASCII.GetString(key))
             .Append("\r\nSec-WebSocket-Version: 13\r\n\r\n");

@@ -20,7 +20,7 @@ internal static class SandboxRestClient
     public static Task<SandboxResponse> CreateAsync(
         SandboxConnectionOptions options, SandboxCredentials credentials, CreateSandboxRequest body, CancellationToken cancellationToken)
     {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(body, RestJsonContext.Default.CreateSandboxRequest);
+        byte[] json = RestJson.WriteCreateRequest(body);
         return SendAsync(
             options, "POST", CollectionUrl(credentials.ApiHost, credentials.Namespace), credentials.ApiKey, json,
             "create sandbox", options.HttpTimeout ?? s_createTimeout, cancellationToken);
@@ -91,7 +91,7 @@ internal static class SandboxRestClient
 
         try
         {
-            return JsonSerializer.Deserialize(body, RestJsonContext.Default.SandboxResponse)
+            return RestJson.ReadResponse(response.Body.AsMemory(0, response.BodyLength))
                 ?? throw new SandboxClientException($"Could not {operation}: the response body is JSON null");
         }
         catch (JsonException ex)

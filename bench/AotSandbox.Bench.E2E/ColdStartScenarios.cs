@@ -75,7 +75,7 @@ internal sealed class ColdStartScenarios(BenchEmulator emulator, ResultTable tab
             attachAfterRest.Add(m["connected"] - m["rest"]);
         }
 
-        table.Note($"Profile of the client's Main → connected (p50 of 5, separate runs): first REST GET (cold HttpClient/SocketsHttpHandler) {F(restCold.P50, "0.0")} ms; then AttachAsync with the HTTP stack warm (GET + TCP + WebSocket upgrade incl. the first crypto call, which loads OpenSSL — about 2 ms measured alone in an AOT probe — + auth) {F(attachAfterRest.P50, "0.0")} ms.");
+        table.Note($"Profile of the client's Main → connected (p50 of 5, separate runs): first REST GET (the SDK's own HTTP/1.1 client, cold: TCP connect, JSON, first socket use) {F(restCold.P50, "0.0")} ms; then AttachAsync (a GET on the kept-alive connection, the WebSocket upgrade on that same connection, auth; no OpenSSL on ws://) {F(attachAfterRest.P50, "0.0")} ms.");
 
         var createMode = new Samples();
         var createExec = new Samples();

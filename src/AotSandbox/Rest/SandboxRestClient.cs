@@ -1,6 +1,8 @@
-using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 using System.Text.Json;
+using AotSandbox.Rest.Http;
 
 namespace AotSandbox.Rest;
 
@@ -18,41 +20,36 @@ internal static class SandboxRestClient
     public static Task<SandboxResponse> CreateAsync(
         SandboxConnectionOptions options, SandboxCredentials credentials, CreateSandboxRequest body, CancellationToken cancellationToken)
     {
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(body, RestJsonContext.Default.CreateSandboxRequest);
-        var content = new ByteArrayContent(json);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        byte[] json = RestJson.WriteCreateRequest(body);
         return SendAsync(
-            options, HttpMethod.Post, CollectionUrl(credentials.ApiHost, credentials.Namespace), credentials.ApiKey, content,
+            options, "POST", CollectionUrl(credentials.ApiHost, credentials.Namespace), credentials.ApiKey, json,
             "create sandbox", options.HttpTimeout ?? s_createTimeout, cancellationToken);
     }
 
     public static Task<SandboxResponse> GetAsync(
         SandboxConnectionOptions options, SandboxCredentials credentials, string baseUrl, string sandboxId, CancellationToken cancellationToken)
         => SendAsync(
-            options, HttpMethod.Get, ItemUrl(baseUrl, credentials.Namespace, sandboxId), credentials.ApiKey, null,
+            options, "GET", ItemUrl(baseUrl, credentials.Namespace, sandboxId), credentials.ApiKey, null,
             "get sandbox status", options.HttpTimeout ?? s_defaultTimeout, cancellationToken);
 
     public static Task<SandboxResponse> DeleteAsync(
         SandboxConnectionOptions options, SandboxCredentials credentials, string baseUrl, string sandboxId, CancellationToken cancellationToken)
         => SendAsync(
-            options, HttpMethod.Delete, ItemUrl(baseUrl, credentials.Namespace, sandboxId), credentials.ApiKey, null,
+            options, "DELETE", ItemUrl(baseUrl, credentials.Namespace, sandboxId), credentials.ApiKey, null,
             $"destroy sandbox '{sandboxId}'", options.HttpTimeout ?? s_defaultTimeout, cancellationToken);
 
     private static async Task<SandboxResponse> SendAsync(
-        SandboxConnectionOptions options, HttpMethod method, string url, string apiKey, HttpContent? content, string operation,
+        SandboxConnectionOptions options, string method, string url, string apiKey, byte[]? json, string operation,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, url) { Content = content };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(apiKey)));
+        string authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(apiKey));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
 
-        HttpResponseMessage response;
-        string body;
+        HttpResult response;
         try
         {
-            response = await HttpInvokerCache.For(options).SendAsync(request, deadline.Token).ConfigureAwait(false);
-            body = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
+            response = await RestHttpClient.SendAsync(method, new Uri(url), authorization, json, options, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -62,34 +59,44 @@ internal static class SandboxRestClient
         {
             throw new SandboxClientException($"Sandbox API request failed: no response within {timeout.TotalSeconds:0.###} s", ex);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is IOException or SocketException or AuthenticationException or ArgumentException or UriFormatException)
         {
-            throw new SandboxClientException($"Sandbox API request failed: {ex.Message}", ex);
+            string hint = ex is AuthenticationException ? " If the server uses a private CA, add it to TrustedCertificateAuthorities." : "";
+            throw new SandboxClientException($"Sandbox API request failed: {ex.Message}{hint}", ex);
         }
 
-        using (response)
+        int status = response.StatusCode;
+        string body = Encoding.UTF8.GetString(response.Body, 0, response.BodyLength);
+        if (status is >= 300 and <= 399)
         {
-            int status = (int)response.StatusCode;
-            if (status is < 200 or > 299)
-            {
-                throw MapStatus(operation, status, body);
-            }
+            // Redirects are refused, not followed: a followed 301/302 turns a POST into a GET, and a hop to another
+            // host would carry the API key there. The message says where to point the SDK instead.
+            string where = string.IsNullOrEmpty(response.Location) ? "" : $" to {response.Location}";
+            SandboxException redirect = new SandboxClientException(
+                $"Could not {operation}: the API answered {status} (redirect{where}); the SDK does not follow redirects, set ApiHost to the address that serves the API");
+            redirect.StatusCode = status;
+            throw redirect;
+        }
 
-            if (string.IsNullOrWhiteSpace(body))
-            {
-                // The reference clients fail on an empty 2xx body; nothing is lost by reading it as "no fields" instead.
-                return new SandboxResponse();
-            }
+        if (status is < 200 or > 299)
+        {
+            throw MapStatus(operation, status, body);
+        }
 
-            try
-            {
-                return JsonSerializer.Deserialize(body, RestJsonContext.Default.SandboxResponse)
-                    ?? throw new SandboxClientException($"Could not {operation}: the response body is JSON null");
-            }
-            catch (JsonException ex)
-            {
-                throw new SandboxClientException($"Could not {operation}: the response is not a JSON object ({ex.Message})", ex);
-            }
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            // The reference clients fail on an empty 2xx body; nothing is lost by reading it as "no fields" instead.
+            return new SandboxResponse();
+        }
+
+        try
+        {
+            return RestJson.ReadResponse(response.Body.AsMemory(0, response.BodyLength))
+                ?? throw new SandboxClientException($"Could not {operation}: the response body is JSON null");
+        }
+        catch (JsonException ex)
+        {
+            throw new SandboxClientException($"Could not {operation}: the response is not a JSON object ({ex.Message})", ex);
         }
     }
 

@@ -1,11 +1,10 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
 using AotSandbox.Protocol.WebSocket;
+using AotSandbox.Rest.Http;
 
 namespace AotSandbox.Transport;
 
@@ -40,33 +39,30 @@ internal static class WebSocketClient
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         string target = uri.IdnHost + ":" + uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket? socket = null;
         Stream? stream = null;
         try
         {
-            EndPoint endPoint = IPAddress.TryParse(uri.DnsSafeHost, out IPAddress? address)
-                ? new IPEndPoint(address, uri.Port)
-                : new DnsEndPoint(uri.IdnHost, uri.Port);
-            await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
-            stream = new NetworkStream(socket, ownsSocket: true);
-            if (secure)
+            // A connection the REST call before (e.g. attach's GET) left open to the same host under the same trust
+            // settings carries the upgrade: no second TCP/TLS handshake. A custom callback never shares a connection.
+            ConnectionKey key = ConnectionKey.For(uri, options.SkipCertificateValidation, options.TrustedCertificateAuthorities);
+            if (options.CertificateValidation is null && IdleConnections.Take(key) is { } parked)
             {
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                stream = tls;
-                await tls.AuthenticateAsClientAsync(
-                    new SslClientAuthenticationOptions
-                    {
-                        TargetHost = uri.IdnHost,
-                        RemoteCertificateValidationCallback = CertificateValidation.Create(options),
-                    },
-                    timeout.Token).ConfigureAwait(false);
+                try
+                {
+                    return await UpgradeOnAsync(uri, parked.Socket, parked.Stream, options, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The server may have dropped the parked connection a moment ago; the upgrade is a GET, so trying
+                    // again on a fresh connection is safe (a real refusal repeats there and is reported from there).
+                    await parked.DisposeAsync().ConfigureAwait(false);
+                }
             }
 
-            // The pipes never own the stream: the connection decides when the socket goes away.
-            PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: PipeBufferSize, leaveOpen: true));
-            PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: PipeBufferSize, leaveOpen: true));
-            await UpgradeAsync(uri, reader, writer, timeout.Token).ConfigureAwait(false);
-            return new WebSocketConnection(socket, stream, reader, writer, options.MaxMessageBytes);
+            (socket, stream) = await StreamConnector.ConnectAsync(
+                uri.IdnHost, uri.Port, secure, secure ? CertificateValidation.Create(options) : null, timeout.Token).ConfigureAwait(false);
+            return await UpgradeOnAsync(uri, socket, stream, options, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -75,7 +71,7 @@ internal static class WebSocketClient
                 await stream.DisposeAsync().ConfigureAwait(false);
             }
 
-            socket.Dispose();
+            socket?.Dispose();
             if (ex is WebSocketConnectException)
             {
                 throw;
@@ -99,6 +95,15 @@ internal static class WebSocketClient
 
             throw;
         }
+    }
+
+    private static async ValueTask<IMessageTransport> UpgradeOnAsync(Uri uri, Socket socket, Stream stream, WebSocketClientOptions options, CancellationToken cancellationToken)
+    {
+        // The pipes never own the stream: the connection decides when the socket goes away.
+        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: PipeBufferSize, leaveOpen: true));
+        PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: PipeBufferSize, leaveOpen: true));
+        await UpgradeAsync(uri, reader, writer, cancellationToken).ConfigureAwait(false);
+        return new WebSocketConnection(socket, stream, reader, writer, options.MaxMessageBytes);
     }
 
     /// <summary>Sends the upgrade request and checks the answer; bytes after the head stay in the reader for the frame parser.</summary>

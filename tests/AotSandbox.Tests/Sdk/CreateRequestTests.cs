@@ -11,7 +11,7 @@ public sealed class CreateRequestTests
     {
         SandboxCredentials credentials = SandboxCredentials.Resolve("https://h", "ns", "k");
         CreateSandboxRequest request = Sandbox.BuildCreateRequest(options, ref credentials);
-        return Encoding.UTF8.GetString(JsonSerializer.SerializeToUtf8Bytes(request, RestJsonContext.Default.CreateSandboxRequest));
+        return Encoding.UTF8.GetString(RestJson.WriteCreateRequest(request));
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace AotSandbox.Rest;
 
-/// <summary>The three control-plane calls (create, get, destroy) and their error mapping.</summary>
+/// <summary>The control-plane calls (create, get, destroy, and the list extension) and their error mapping.</summary>
 internal static class SandboxRestClient
 {
     private const string ApiPrefix = "/api/v1";
@@ -32,6 +32,17 @@ internal static class SandboxRestClient
             options, HttpMethod.Get, ItemUrl(baseUrl, credentials.Namespace, sandboxId), credentials.ApiKey, null,
             "get sandbox status", options.HttpTimeout ?? s_defaultTimeout, cancellationToken);
 
+    /// <summary>One page of the <c>sandbox.list</c> extension (docs/PROTOCOL.md §4.6); the caller interprets the status.</summary>
+    public static Task<(int Status, string Body)> ListPageAsync(
+        SandboxConnectionOptions options, SandboxCredentials credentials, string baseUrl, int limit, string? cursor, bool includeEnded,
+        CancellationToken cancellationToken)
+    {
+        string url = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{CollectionUrl(baseUrl, credentials.Namespace)}?limit={limit}")
+            + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor))
+            + (includeEnded ? "&all=true" : string.Empty);
+        return SendRawAsync(options, HttpMethod.Get, url, credentials.ApiKey, null, options.HttpTimeout ?? s_defaultTimeout, cancellationToken);
+    }
+
     public static Task<SandboxResponse> DeleteAsync(
         SandboxConnectionOptions options, SandboxCredentials credentials, string baseUrl, string sandboxId, CancellationToken cancellationToken)
         => SendAsync(
@@ -42,17 +53,43 @@ internal static class SandboxRestClient
         SandboxConnectionOptions options, HttpMethod method, string url, string apiKey, HttpContent? content, string operation,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
+        (int status, string body) = await SendRawAsync(options, method, url, apiKey, content, timeout, cancellationToken).ConfigureAwait(false);
+        if (status is < 200 or > 299)
+        {
+            throw MapStatus(operation, status, body);
+        }
+
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            // The reference clients fail on an empty 2xx body; nothing is lost by reading it as "no fields" instead.
+            return new SandboxResponse();
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(body, RestJsonContext.Default.SandboxResponse)
+                ?? throw new SandboxClientException($"Could not {operation}: the response body is JSON null");
+        }
+        catch (JsonException ex)
+        {
+            throw new SandboxClientException($"Could not {operation}: the response is not a JSON object ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>One request with the key and a deadline; returns the status and the body text, whatever the status.</summary>
+    internal static async Task<(int Status, string Body)> SendRawAsync(
+        SandboxConnectionOptions options, HttpMethod method, string url, string apiKey, HttpContent? content,
+        TimeSpan timeout, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(method, url) { Content = content };
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(apiKey)));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-
-        HttpResponseMessage response;
-        string body;
         try
         {
-            response = await HttpInvokerCache.For(options).SendAsync(request, deadline.Token).ConfigureAwait(false);
-            body = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
+            using HttpResponseMessage response = await HttpInvokerCache.For(options).SendAsync(request, deadline.Token).ConfigureAwait(false);
+            string body = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
+            return ((int)response.StatusCode, body);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -65,31 +102,6 @@ internal static class SandboxRestClient
         catch (HttpRequestException ex)
         {
             throw new SandboxClientException($"Sandbox API request failed: {ex.Message}", ex);
-        }
-
-        using (response)
-        {
-            int status = (int)response.StatusCode;
-            if (status is < 200 or > 299)
-            {
-                throw MapStatus(operation, status, body);
-            }
-
-            if (string.IsNullOrWhiteSpace(body))
-            {
-                // The reference clients fail on an empty 2xx body; nothing is lost by reading it as "no fields" instead.
-                return new SandboxResponse();
-            }
-
-            try
-            {
-                return JsonSerializer.Deserialize(body, RestJsonContext.Default.SandboxResponse)
-                    ?? throw new SandboxClientException($"Could not {operation}: the response body is JSON null");
-            }
-            catch (JsonException ex)
-            {
-                throw new SandboxClientException($"Could not {operation}: the response is not a JSON object ({ex.Message})", ex);
-            }
         }
     }
 

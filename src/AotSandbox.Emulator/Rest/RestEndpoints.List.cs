@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace AotSandbox.Emulator.Rest;
 
-/// <summary>The <c>sandbox.list</c> extension: GET on the collection (docs/PROTOCOL.md §4.5).</summary>
+/// <summary>The <c>sandbox.list</c> extension: GET on the collection (docs/PROTOCOL.md §4.6).</summary>
 internal sealed partial class RestEndpoints
 {
     /// <summary>

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace AotSandbox.Emulator.Rest;
 
 /// <summary>
-/// The list body (docs/PROTOCOL.md §4.5). Each entry is the status object of §2.5 (never a token). <see cref="Extensions"/>
+/// The list body (docs/PROTOCOL.md §4.6). Each entry is the status object of §2.5 (never a token). <see cref="Extensions"/>
 /// repeats what create and status advertise, so a client that has no sandbox yet learns from this very answer that
 /// the server implements listing (a 200 from an unknown server proves nothing).
 /// </summary>

@@ -9,7 +9,7 @@ internal sealed class ViewRenderer
     /// <summary>The opt-in protocol extensions this server implements (docs/PROTOCOL.md §4).</summary>
     public static readonly string[] Extensions = ["exec.replay", "file.range", SandboxListExtension];
 
-    /// <summary>Listing a namespace's sandboxes (docs/PROTOCOL.md §4.5).</summary>
+    /// <summary>Listing a namespace's sandboxes (docs/PROTOCOL.md §4.6).</summary>
     public const string SandboxListExtension = "sandbox.list";
 
     private readonly string _previewDomain;

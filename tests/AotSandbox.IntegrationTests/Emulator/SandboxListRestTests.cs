@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace AotSandbox.IntegrationTests.Emulator;
 
 /// <summary>
-/// The <c>sandbox.list</c> extension over HTTP (docs/PROTOCOL.md §4.5) with an independent client: only the caller's
+/// The <c>sandbox.list</c> extension over HTTP (docs/PROTOCOL.md §4.6) with an independent client: only the caller's
 /// namespace, bounded pages that walk everything exactly once, no idle-timer reset, and absent in strict mode.
 /// </summary>
 public sealed class SandboxListRestTests

@@ -3,7 +3,7 @@ using AotSandbox.Emulator.Sandboxes;
 
 namespace AotSandbox.Tests.Emulator;
 
-/// <summary>The list request's query parser, its cursor and its pager (docs/PROTOCOL.md §4.5), as pure functions.</summary>
+/// <summary>The list request's query parser, its cursor and its pager (docs/PROTOCOL.md §4.6), as pure functions.</summary>
 public sealed class SandboxListQueryTests
 {
     private static bool Parse(string?[] limit, string?[] cursor, string?[] all, out SandboxListQuery? query, out string? error) =>

@@ -19,6 +19,7 @@ root.Subcommands.Add(UrlCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
 root.Subcommands.Add(DestroyCommand.Create());
 root.Subcommands.Add(CompletionCommand.Create());
+root.Subcommands.Add(PsCommand.Create());
 
 ParseResult parse = root.Parse(args.Length == 0 ? ["--help"] : args); // bare `aotsandbox` shows what it can do
 if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)

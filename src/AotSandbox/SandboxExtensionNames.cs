@@ -8,4 +8,10 @@ public static class SandboxExtensionNames
 
     /// <summary>File reads and writes may be split into ranged chunks, so files larger than one frame work.</summary>
     public const string FileRange = "file.range";
+
+    /// <summary>
+    /// The service lists a namespace's sandboxes (<see cref="Sandbox.ListAsync"/>). Advertised in create and status
+    /// responses and in the list answer itself, which is how a caller without a sandbox learns of it.
+    /// </summary>
+    public const string SandboxList = "sandbox.list";
 }

@@ -43,8 +43,17 @@ internal static class CreateCommand
             };
 
             await using Sandbox sandbox = await Sandbox.CreateAsync(options, cancellationToken).ConfigureAwait(false);
+            DateTimeOffset createdAt = DateTimeOffset.UtcNow;
             string stateFile = SandboxStateStore.Save(new SandboxRecord(
-                sandbox.Id, sandbox.ApiHost, sandbox.Namespace, sandbox.WebSocketEndpoint, sandbox.ManagementEndpoint, sandbox.SessionToken!));
+                sandbox.Id, sandbox.ApiHost, sandbox.Namespace, sandbox.WebSocketEndpoint, sandbox.ManagementEndpoint, sandbox.SessionToken!)
+            {
+                // Kept for `ps` against a service that cannot list (its only source then).
+                Name = sandbox.Name ?? options.Name,
+                Size = options.Size.ToString().ToUpperInvariant(),
+                CreatedAt = createdAt,
+                ExpiresAt = createdAt + sandbox.MaxLifetime,
+                PreviewUrls = sandbox.PreviewUrls,
+            });
             if (result.GetValue(json))
             {
                 JsonOut.Write(writer => SandboxJson.Write(writer, sandbox, stateFile));

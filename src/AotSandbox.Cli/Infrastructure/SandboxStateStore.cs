@@ -11,6 +11,9 @@ namespace AotSandbox.Cli;
 /// </summary>
 internal static partial class SandboxStateStore
 {
+    /// <summary>Records read at most by one listing: a directory filled by years of creates cannot make `ps` unbounded.</summary>
+    public const int MaxListedRecords = 1024;
+
     public static string Directory
     {
         get
@@ -64,7 +67,8 @@ internal static partial class SandboxStateStore
             writer.WriteString("wsEndpoint", record.WebSocketEndpoint);
             writer.WriteString("managementEndpoint", record.ManagementEndpoint);
             writer.WriteString("token", record.Token);
-            writer.WriteString("createdAt", DateTimeOffset.UtcNow);
+            writer.WriteString("createdAt", record.CreatedAt ?? DateTimeOffset.UtcNow);
+            WriteListedFields(writer, record);
             writer.WriteEndObject();
         }
 
@@ -92,7 +96,14 @@ internal static partial class SandboxStateStore
                 throw new InvalidDataException($"the state file {path} lacks token, apiHost or namespace; delete it");
             }
 
-            return new SandboxRecord(sandboxId, apiHost, ns, Text(root, "wsEndpoint"), Text(root, "managementEndpoint"), token);
+            return new SandboxRecord(sandboxId, apiHost, ns, Text(root, "wsEndpoint"), Text(root, "managementEndpoint"), token)
+            {
+                Name = Text(root, "name"),
+                Size = Text(root, "size"),
+                CreatedAt = Time(root, "createdAt"),
+                ExpiresAt = Time(root, "expiresAt"),
+                PreviewUrls = Urls(root),
+            };
         }
         catch (JsonException e)
         {

@@ -12,7 +12,7 @@ namespace AotSandbox.Emulator.Rest;
 /// The control plane: create, get and destroy, at the plural paths and the legacy singular ones
 /// (docs/PROTOCOL.md §2.3). Every response, errors included, is a JSON object.
 /// </summary>
-internal sealed class RestEndpoints
+internal sealed partial class RestEndpoints
 {
     /// <summary>One body for "missing" and "not yours" (docs/SECURITY-MODEL.md T2: responses must not tell them apart).</summary>
     private const string NotFoundMessage = "No sandbox with this id exists in this namespace (it may have ended more than an hour ago).";
@@ -40,6 +40,8 @@ internal sealed class RestEndpoints
             routes.MapGet($"/api/v1/namespaces/{{ns}}/{collection}/{{id}}", new RequestDelegate(GetAsync));
             routes.MapDelete($"/api/v1/namespaces/{{ns}}/{collection}/{{id}}", new RequestDelegate(DestroyAsync));
         }
+
+        MapList(routes);
     }
 
     private async Task CreateAsync(HttpContext context)

@@ -51,4 +51,5 @@ internal sealed class HealthBody
 [JsonSerializable(typeof(DestroyResult))]
 [JsonSerializable(typeof(ErrorBody))]
 [JsonSerializable(typeof(HealthBody))]
+[JsonSerializable(typeof(SandboxListView))]
 internal sealed partial class EmulatorJsonContext : JsonSerializerContext;

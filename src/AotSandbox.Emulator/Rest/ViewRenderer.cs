@@ -7,7 +7,10 @@ namespace AotSandbox.Emulator.Rest;
 internal sealed class ViewRenderer
 {
     /// <summary>The opt-in protocol extensions this server implements (docs/PROTOCOL.md §4).</summary>
-    public static readonly string[] Extensions = ["exec.replay", "file.range"];
+    public static readonly string[] Extensions = ["exec.replay", "file.range", SandboxListExtension];
+
+    /// <summary>Listing a namespace's sandboxes (docs/PROTOCOL.md §4.6).</summary>
+    public const string SandboxListExtension = "sandbox.list";
 
     private readonly string _previewDomain;
     private readonly int? _previewPort;
@@ -22,6 +25,9 @@ internal sealed class ViewRenderer
         _previewPort = previewPort;
         _extensions = strictProtocol ? [] : Extensions;
     }
+
+    /// <summary>The extensions this server advertises: none in strict mode.</summary>
+    public IReadOnlyList<string> Advertised => _extensions;
 
     /// <summary>UTC with a Z suffix: no '+' that the JSON encoder would escape, and the same form every time.</summary>
     private static string Iso8601(DateTimeOffset value) =>

@@ -31,6 +31,9 @@ internal sealed class SandboxRegistry
 
     public IEnumerable<EmulatedSandbox> Live => _live.Values;
 
+    /// <summary>The remembered ended sandboxes of every namespace (at most <see cref="MaxTombstones"/>).</summary>
+    public IEnumerable<Tombstone> Tombstones => _tombstones.Values;
+
     /// <summary>Takes a slot for a sandbox about to be created; false when the emulator is full.</summary>
     public bool TryReserveSlot()
     {

@@ -9,6 +9,7 @@ namespace AotSandbox.Rest;
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CreateSandboxRequest))]
 [JsonSerializable(typeof(SandboxResponse), GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSerializable(typeof(SandboxListResponse), GenerationMode = JsonSourceGenerationMode.Metadata)]
 internal sealed partial class RestJsonContext : JsonSerializerContext
 {
 }

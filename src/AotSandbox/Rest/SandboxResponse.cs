@@ -48,4 +48,17 @@ internal sealed class SandboxResponse
 
     [JsonPropertyName("extensions")]
     public JsonElement Extensions { get; set; }
+
+    // Read by the list (docs/PROTOCOL.md §4.6) only; kept raw so that an odd value drops that field, not the answer.
+    [JsonPropertyName("size")]
+    public JsonElement Size { get; set; }
+
+    [JsonPropertyName("reason")]
+    public JsonElement Reason { get; set; }
+
+    [JsonPropertyName("createdAt")]
+    public JsonElement CreatedAt { get; set; }
+
+    [JsonPropertyName("expiresAt")]
+    public JsonElement ExpiresAt { get; set; }
 }

@@ -9,7 +9,11 @@ using Microsoft.Extensions.Logging;
 namespace AotSandbox.Tests.Sdk.Fakes;
 
 /// <summary>One request as the stub saw it.</summary>
-internal sealed record RecordedRequest(string Method, string Path, string? Authorization, string? ContentType, string Body);
+internal sealed record RecordedRequest(string Method, string Path, string? Authorization, string? ContentType, string Body)
+{
+    /// <summary>The query string, with its leading '?' (empty when none).</summary>
+    public string Query { get; init; } = string.Empty;
+}
 
 /// <summary>
 /// A canned-response HTTP server on 127.0.0.1:0 (Kestrel): a test double for the shape of Adobe's control plane,
@@ -42,7 +46,10 @@ internal sealed class RestStub : IAsyncDisposable
             string body = await reader.ReadToEndAsync();
             var request = new RecordedRequest(
                 context.Request.Method, context.Request.Path.Value ?? "", context.Request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null,
-                context.Request.ContentType, body);
+                context.Request.ContentType, body)
+            {
+                Query = context.Request.QueryString.Value ?? string.Empty,
+            };
             lock (stub!.Requests)
             {
                 stub.Requests.Add(request);

@@ -7,7 +7,7 @@ namespace AotSandbox.Emulator.Rest;
 internal sealed class ViewRenderer
 {
     /// <summary>The opt-in protocol extensions this server implements (docs/PROTOCOL.md §4).</summary>
-    public static readonly string[] Extensions = ["exec.replay", "file.range"];
+    public static readonly string[] Extensions = ["exec.replay", "file.range", "exec.pty"];
 
     private readonly string _previewDomain;
     private readonly int? _previewPort;

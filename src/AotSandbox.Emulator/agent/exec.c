@@ -130,7 +130,11 @@ static void run_command(int in_r, int out_w, int err_w, bool pty, const char *co
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL); /* ignored dispositions survive exec; commands expect the default */
+    /* Ignored dispositions survive exec, and the agent inherits whatever its launcher's parent ignored (an emulator
+       started as a background job of a non-interactive shell ignores SIGINT and SIGQUIT): commands expect the
+       defaults, and an interactive shell that finds SIGINT ignored can never be interrupted with Ctrl-C. */
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
     /* On a terminal the command leads a new session whose controlling terminal is its own pty (never one shared with
        anything else), so Ctrl-C and resizes reach its foreground job. */
     if (pty && (setsid() < 0 || pty_make_controlling(in_r) != 0)) _exit(127);

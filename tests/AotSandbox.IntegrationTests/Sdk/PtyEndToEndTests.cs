@@ -79,6 +79,46 @@ public sealed class PtyEndToEndTests(PtyEmulatorFixture emulator) : IAsyncLifeti
         Assert.Equal(137, await pty.WaitAsync().WaitAsync(Patience));
     }
 
+    [Fact]
+    public async Task Commands_StartWithDefaultSignalDispositions_WhateverTheEmulatorIgnores()
+    {
+        // An emulator started as a background job of a script ignores SIGINT and SIGQUIT, and ignored dispositions are
+        // inherited through bwrap and the agent: an interactive shell that starts with SIGINT ignored can never be
+        // interrupted with Ctrl-C. Here this process ignores an otherwise unused signal (50) while a new sandbox starts;
+        // the commands in it must still see every disposition at its default.
+        const int UnusedSignal = 50;
+        Assert.NotEqual(-1, Signal(UnusedSignal, SigIgn));
+        Sandbox sandbox;
+        try
+        {
+            sandbox = await Sandbox.CreateAsync(emulator.Create("pty-signals"));
+        }
+        finally
+        {
+            Signal(UnusedSignal, SigDfl);
+        }
+
+        try
+        {
+            ExecResult piped = await sandbox.Exec("grep SigIgn /proc/self/status", new ExecOptions { Timeout = Patience });
+            Assert.Equal("SigIgn:\t0000000000000000\n", piped.Stdout);
+            var screen = new TerminalCapture();
+            PtyCommand pty = await sandbox.StartPtyAsync("grep SigIgn /proc/self/status", 24, 80, screen.Append);
+            Assert.Equal(0, await pty.WaitAsync().WaitAsync(Patience));
+            Assert.Contains("SigIgn:\t0000000000000000\r\n", screen.Text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await sandbox.DestroyAsync();
+        }
+    }
+
+    private static readonly nint SigIgn = 1;
+    private static readonly nint SigDfl = 0;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "signal")]
+    private static extern nint Signal(int signal, nint handler);
+
     /// <summary>Collects a terminal's bytes (the handler runs on the receive loop) and waits for text to appear.</summary>
     private sealed class TerminalCapture
     {

@@ -10,6 +10,7 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(CreateCommand.Create());
 root.Subcommands.Add(ExecCommand.Create());
+root.Subcommands.Add(ShellCommand.Create());
 root.Subcommands.Add(AttachCommand.Create());
 root.Subcommands.Add(KillCommand.Create());
 root.Subcommands.Add(CopyCommand.Create());

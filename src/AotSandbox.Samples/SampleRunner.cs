@@ -13,6 +13,7 @@ internal static class SampleRunner
         ("background", BackgroundSample.RunAsync),
         ("files", FilesSample.RunAsync),
         ("stdin", StdinSample.RunAsync),
+        ("terminal", PtySample.RunAsync),
         ("preview", PreviewSample.RunAsync),
         ("policy", PolicySample.RunAsync),
     ];

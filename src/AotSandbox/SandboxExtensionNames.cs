@@ -9,6 +9,9 @@ public static class SandboxExtensionNames
     /// <summary>File reads and writes may be split into ranged chunks, so files larger than one frame work.</summary>
     public const string FileRange = "file.range";
 
+    /// <summary>Commands may run on a pseudo-terminal with a size, resizes and raw bytes both ways (<see cref="Sandbox.StartPtyAsync"/>).</summary>
+    public const string ExecPty = "exec.pty";
+
     /// <summary>
     /// The service lists a namespace's sandboxes (<see cref="Sandbox.ListAsync"/>). Advertised in create and status
     /// responses and in the list answer itself, which is how a caller without a sandbox learns of it.

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
+using AotSandbox.Cli.Terminal;
 
 namespace AotSandbox.Cli.Commands;
 
 /// <summary>
 /// `aotsandbox exec ID [--detach] [--timeout S] -- COMMAND...`: runs a command in /workspace with live output; its exit
-/// code becomes the CLI's. With --detach it prints the exec id and returns (see `attach`, `kill`).
+/// code becomes the CLI's. With --detach it prints the exec id and returns (see `attach`, `kill`). With -it it runs on a
+/// pseudo-terminal wired to this one, like `shell`.
 /// </summary>
 internal static class ExecCommand
 {
@@ -20,14 +22,35 @@ internal static class ExecCommand
         var detach = new Option<bool>("--detach", "-d") { Description = "Run in the background; print the exec id and return." };
         var timeout = new Option<double?>("--timeout", "-t") { Description = "Seconds before the command is killed (SIGTERM); exit code 124." };
         var json = new Option<bool>("--json") { Description = "With --detach: print {execId, pid, startedAt} as JSON." };
-        var command = new Command("exec", "Run a command in a sandbox; output streams live, its exit code is returned.") { id, words, detach, timeout, json };
+        // `-it` as one alias, as docker users type it (-t alone stays --timeout).
+        var tty = new Option<bool>("--interactive-tty", "-it") { Description = "Interactive: run on a terminal in the sandbox wired to this one (raw mode, Ctrl-C and window size passed through), like `shell`. Needs a terminal and the exec.pty extension." };
+        var command = new Command("exec", "Run a command in a sandbox; output streams live, its exit code is returned.") { id, words, detach, timeout, json, tty };
         CliAction.Set(command, async (result, cancellationToken) =>
         {
             string line = ShellCommandLine.Join(result.GetValue(words)!);
             TimeSpan? limit = result.GetValue(timeout) is { } seconds
                 ? (seconds > 0 ? TimeSpan.FromSeconds(seconds) : throw new CliException("--timeout must be a positive number of seconds"))
                 : null;
+            bool interactive = result.GetValue(tty);
+            if (interactive && (result.GetValue(detach) || limit is not null))
+            {
+                throw new CliException("-it cannot be combined with --detach or --timeout: an interactive command lives as long as its terminal")
+                {
+                    ExitCode = CliOutput.UsageExitCode,
+                };
+            }
+
+            if (interactive)
+            {
+                ShellSession.RequireTerminal();
+            }
+
             await using Sandbox sandbox = await Endpoint.AttachAsync(result, result.GetValue(id)!, cancellationToken).ConfigureAwait(false);
+            if (interactive)
+            {
+                return await ShellSession.RunAsync(sandbox, line, cancellationToken).ConfigureAwait(false);
+            }
+
             return result.GetValue(detach)
                 ? await DetachAsync(sandbox, line, limit, result.GetValue(json), cancellationToken).ConfigureAwait(false)
                 : await RunAsync(sandbox, line, limit, cancellationToken).ConfigureAwait(false);

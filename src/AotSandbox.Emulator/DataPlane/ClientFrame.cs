@@ -13,6 +13,9 @@ internal enum ClientFrameType
     FileRead,
     FileWrite,
     FileList,
+
+    /// <summary><c>exec.resize</c> of the <c>exec.pty</c> extension.</summary>
+    ExecResize,
 }
 
 /// <summary>
@@ -42,4 +45,12 @@ internal sealed record ClientFrame
     public long? Offset { get; init; }
     public long? Length { get; init; }
     public string? InvalidField { get; init; }
+
+    /// <summary><c>exec.run</c> carried a <c>pty</c> object (the <c>exec.pty</c> extension), whatever its content.</summary>
+    public bool PtyRequested { get; init; }
+
+    /// <summary><c>rows</c>/<c>cols</c>: of the <c>pty</c> object for <c>exec.run</c>, top-level for <c>exec.resize</c>.</summary>
+    public long? Rows { get; init; }
+
+    public long? Cols { get; init; }
 }

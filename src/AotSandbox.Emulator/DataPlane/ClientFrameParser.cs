@@ -39,8 +39,8 @@ internal static class ClientFrameParser
         string? type = null, execId = null, token = null, command = null, data = null, encoding = null,
             signal = null, path = null, invalid = null;
         byte[]? content = null;
-        bool detached = false, replay = false;
-        long? offset = null, length = null;
+        bool detached = false, replay = false, pty = false;
+        long? offset = null, length = null, rows = null, cols = null;
 
         while (reader.Read())
         {
@@ -64,6 +64,9 @@ internal static class ClientFrameParser
                     Offset = offset,
                     Length = length,
                     InvalidField = invalid,
+                    PtyRequested = pty,
+                    Rows = rows,
+                    Cols = cols,
                 };
             }
 
@@ -90,6 +93,16 @@ internal static class ClientFrameParser
                 case "replay": replay = ReadBool(ref reader, name, ref invalid); break;
                 case "offset": offset = ReadInteger(ref reader, name, ref invalid); break;
                 case "length": length = ReadInteger(ref reader, name, ref invalid); break;
+                case "rows": rows = ReadInteger(ref reader, name, ref invalid); break;
+                case "cols": cols = ReadInteger(ref reader, name, ref invalid); break;
+                case "pty":
+                    pty = reader.TokenType != JsonTokenType.Null;
+                    if (pty && !ReadTerminalSize(ref reader, ref rows, ref cols))
+                    {
+                        invalid ??= name;
+                    }
+
+                    break;
                 case "signal":
                     // Names are the norm; numbers 1..64 are accepted too (docs/PROTOCOL.md §3.12).
                     signal = reader.TokenType switch
@@ -120,8 +133,47 @@ internal static class ClientFrameParser
         "file.read" => ClientFrameType.FileRead,
         "file.write" => ClientFrameType.FileWrite,
         "file.list" => ClientFrameType.FileList,
+        "exec.resize" => ClientFrameType.ExecResize,
         _ => ClientFrameType.Unknown,
     };
+
+    /// <summary>
+    /// The <c>pty</c> object of <c>exec.run</c>: <c>{"rows":R,"cols":C}</c>, unknown members skipped. Consumes the
+    /// whole value; false when it is not an object or a size is not an integer (the range is the dispatcher's check).
+    /// </summary>
+    private static bool ReadTerminalSize(ref Utf8JsonReader reader, ref long? rows, ref long? cols)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return false;
+        }
+
+        bool valid = true;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            bool isRows = reader.ValueTextEquals("rows"u8), isCols = reader.ValueTextEquals("cols"u8);
+            reader.Read();
+            if ((isRows || isCols) && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long value))
+            {
+                if (isRows)
+                {
+                    rows = value;
+                }
+                else
+                {
+                    cols = value;
+                }
+
+                continue;
+            }
+
+            valid &= !(isRows || isCols);
+            reader.Skip();
+        }
+
+        return valid;
+    }
 
     private static string? ReadString(ref Utf8JsonReader reader, string name, ref string? invalid) => reader.TokenType switch
     {

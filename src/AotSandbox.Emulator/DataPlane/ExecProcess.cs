@@ -52,6 +52,9 @@ internal sealed class ExecProcess : IProcessSink
 
     public string Command { get; }
 
+    /// <summary>Set for a terminal exec (exec.pty): it runs on a pseudo-terminal of this initial size, and its output goes out as base64 bytes.</summary>
+    public TerminalSize? Terminal { get; init; }
+
     public bool Detached { get; }
 
     /// <summary>The connection whose close kills this exec (foreground only).</summary>
@@ -80,7 +83,9 @@ internal sealed class ExecProcess : IProcessSink
             SandboxProcess process;
             try
             {
-                process = await instance.SpawnAsync(Command, this, cancellationToken).ConfigureAwait(false);
+                process = Terminal is { } size
+                    ? await instance.SpawnPtyAsync(Command, size, this, cancellationToken).ConfigureAwait(false)
+                    : await instance.SpawnAsync(Command, this, cancellationToken).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // Whatever the runtime threw, the client gets an error frame for this exec, not a dead socket.
             catch (Exception e)
@@ -255,6 +260,23 @@ internal sealed class ExecProcess : IProcessSink
         }
     }
 
+    /// <summary>Resizes a terminal exec once the spawn completed; a no-op after exit (like input racing the exit).</summary>
+    public async Task ResizeAsync(TerminalSize size)
+    {
+        SandboxProcess? process = await _spawned.Task.ConfigureAwait(false);
+        if (process is not null && !HasExited)
+        {
+            try
+            {
+                await process.ResizeAsync(size, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (SandboxRuntimeException)
+            {
+                // The process (or the sandbox) is already gone.
+            }
+        }
+    }
+
     /// <summary>
     /// Sends <c>exec.info</c> (with replay fields, retained output and <c>exec.exit</c> when <paramref name="replay"/>)
     /// to <paramref name="connection"/> and subscribes it to live output, atomically with respect to new output.
@@ -318,6 +340,15 @@ internal sealed class ExecProcess : IProcessSink
         if (HasExited)
         {
             return; // exec.exit is the last frame of an exec; a lingering child's late output has no exec to belong to.
+        }
+
+        if (Terminal is not null)
+        {
+            // Terminal bytes go out unchanged (base64): no UTF-8 decoding, which would turn split sequences into U+FFFD.
+            byte[] raw = ServerFrames.ExecOutputBytes(ExecId, data.GetValueOrDefault().Span);
+            Replay?.Add(raw);
+            await BroadcastAsync(raw).ConfigureAwait(false);
+            return;
         }
 
         var pieces = new List<string>(1);

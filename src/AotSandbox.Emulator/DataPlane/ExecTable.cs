@@ -29,6 +29,10 @@ internal sealed class ExecTable
 
     /// <summary>Registers a new exec, or explains (error code + message) why it cannot start.</summary>
     public ExecProcess? TryAdd(string execId, string command, bool detached, SandboxConnection starter, out string? errorCode, out string? message)
+        => TryAdd(execId, command, detached, terminal: null, starter, out errorCode, out message);
+
+    /// <summary>As above; with <paramref name="terminal"/> the command runs on a pseudo-terminal of that size (exec.pty).</summary>
+    public ExecProcess? TryAdd(string execId, string command, bool detached, Runtime.TerminalSize? terminal, SandboxConnection starter, out string? errorCode, out string? message)
     {
         lock (_sync)
         {
@@ -58,7 +62,7 @@ internal sealed class ExecTable
                 return null;
             }
 
-            var exec = new ExecProcess(execId, command, detached, starter, OnExited, _onActivity);
+            var exec = new ExecProcess(execId, command, detached, starter, OnExited, _onActivity) { Terminal = terminal };
             _execs[execId] = exec;
             _running++;
             if (detached)

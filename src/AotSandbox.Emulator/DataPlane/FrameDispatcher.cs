@@ -1,3 +1,4 @@
+using AotSandbox.Emulator.Runtime;
 using AotSandbox.Emulator.Sandboxes;
 using Microsoft.Extensions.Logging;
 
@@ -71,6 +72,9 @@ internal sealed class FrameDispatcher
             case ClientFrameType.ExecKill:
                 await KillAsync(execId, frame).ConfigureAwait(false);
                 break;
+            case ClientFrameType.ExecResize when !_strictProtocol:
+                await ResizeAsync(execId, frame).ConfigureAwait(false);
+                break;
             case ClientFrameType.ExecGet:
                 // The real service knows no replay: a strict server answers as if the field were absent.
                 bool replay = frame.Replay && !_strictProtocol;
@@ -111,7 +115,32 @@ internal sealed class FrameDispatcher
             return;
         }
 
-        ExecProcess? exec = _sandbox.Execs.TryAdd(execId, frame.Command, frame.Detached, _connection, out string? code, out string? message);
+        TerminalSize? terminal = null;
+        if (frame.PtyRequested)
+        {
+            if (_strictProtocol)
+            {
+                // Refused rather than ignored: run without a terminal, an interactive shell would wait on a pipe forever.
+                await ReplyErrorAsync(execId, ErrorCodes.Unsupported, "this server does not offer the exec.pty extension (strict protocol): run the command without 'pty'").ConfigureAwait(false);
+                return;
+            }
+
+            if (frame.Detached)
+            {
+                await ReplyErrorAsync(execId, ErrorCodes.InvalidRequest, "a terminal ('pty') exec cannot be detached: it ends with its connection").ConfigureAwait(false);
+                return;
+            }
+
+            if (SizeOf(frame) is not { } size)
+            {
+                await ReplyErrorAsync(execId, ErrorCodes.InvalidRequest, TerminalSizeHint("'pty'")).ConfigureAwait(false);
+                return;
+            }
+
+            terminal = size;
+        }
+
+        ExecProcess? exec = _sandbox.Execs.TryAdd(execId, frame.Command, frame.Detached, terminal, _connection, out string? code, out string? message);
         if (exec is null)
         {
             await ReplyErrorAsync(execId, code!, message!).ConfigureAwait(false);
@@ -155,6 +184,40 @@ internal sealed class FrameDispatcher
                 $"more than {DataPlaneLimits.MaxPendingStdinBytes / (1024 * 1024)} MiB of stdin is waiting for the process to read it; this chunk was dropped").ConfigureAwait(false);
         }
     }
+
+    private async ValueTask ResizeAsync(string execId, ClientFrame frame)
+    {
+        if (_sandbox.Execs.FindForControl(execId) is not { } exec)
+        {
+            await ReplyNotFoundAsync(execId).ConfigureAwait(false);
+        }
+        else if (exec.Terminal is null)
+        {
+            await ReplyErrorAsync(execId, ErrorCodes.InvalidRequest, "'exec.resize' is only for a command started with 'pty'").ConfigureAwait(false);
+        }
+        else if (SizeOf(frame) is not { } size)
+        {
+            await ReplyErrorAsync(execId, ErrorCodes.InvalidRequest, TerminalSizeHint("'exec.resize'")).ConfigureAwait(false);
+        }
+        else
+        {
+            Background(exec.ResizeAsync(size));
+        }
+    }
+
+    private static TerminalSize? SizeOf(ClientFrame frame)
+    {
+        if (frame.Rows is not { } rows || frame.Cols is not { } cols || rows > TerminalSize.MaxDimension || cols > TerminalSize.MaxDimension)
+        {
+            return null;
+        }
+
+        var size = new TerminalSize((int)rows, (int)cols);
+        return size.IsValid ? size : null;
+    }
+
+    private static string TerminalSizeHint(string what) =>
+        $"{what} needs integer 'rows' and 'cols' of 1..{TerminalSize.MaxDimension}";
 
     private async ValueTask KillAsync(string execId, ClientFrame frame)
     {

@@ -33,6 +33,27 @@ internal static class ServerFrames
         w.WriteString("data", data);
     });
 
+    /// <summary>
+    /// Output of a terminal exec (<c>exec.pty</c> extension): raw bytes, base64 with <c>encoding:"base64"</c>, since a
+    /// terminal's output is not UTF-8-clean (escape sequences, split characters) and must reach the client unchanged.
+    /// </summary>
+    public static byte[] ExecOutputBytes(string execId, ReadOnlySpan<byte> data)
+    {
+        var buffer = new ArrayBufferWriter<byte>((data.Length * 4 / 3) + 128);
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "exec.output");
+            w.WriteString("execId", execId);
+            w.WriteString("stream", "stdout");
+            w.WriteBase64String("data", data);
+            w.WriteString("encoding", "base64");
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     public static byte[] ExecExit(string execId, int exitCode) => Build(w =>
     {
         w.WriteString("type", "exec.exit");

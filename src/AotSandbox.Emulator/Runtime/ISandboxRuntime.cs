@@ -46,6 +46,13 @@ internal interface ISandboxInstance : IAsyncDisposable
     ValueTask<SandboxProcess> SpawnAsync(string command, IProcessSink sink, CancellationToken cancellationToken);
 
     /// <summary>
+    /// As <see cref="SpawnAsync"/>, on a new pseudo-terminal of <paramref name="size"/> that becomes the command's
+    /// controlling terminal and its stdin, stdout and stderr: all output arrives as stream 1, raw terminal bytes.
+    /// </summary>
+    ValueTask<SandboxProcess> SpawnPtyAsync(string command, TerminalSize size, IProcessSink sink, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this sandbox runtime has no pseudo-terminals");
+
+    /// <summary>
     /// Reads up to <paramref name="count"/> bytes at <paramref name="offset"/> of a file as the sandbox sees it (relative paths
     /// against /workspace, symlinks resolved inside the sandbox root). Regular files only (FIFOs, devices, sockets are refused).
     /// Throws <see cref="SandboxFileException"/> on failure.
@@ -76,6 +83,18 @@ internal abstract class SandboxProcess
 
     /// <summary>Sends <paramref name="signal"/> (a Linux signal number) to every process of the tree.</summary>
     public abstract ValueTask SignalTreeAsync(int signal, CancellationToken cancellationToken);
+
+    /// <summary>Changes the size of the process's terminal (pty processes only; the kernel sends it SIGWINCH).</summary>
+    public virtual ValueTask ResizeAsync(TerminalSize size, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("this process has no terminal");
+}
+
+/// <summary>A terminal size in character cells; both dimensions 1..<see cref="MaxDimension"/>.</summary>
+internal readonly record struct TerminalSize(int Rows, int Columns)
+{
+    public const int MaxDimension = 1000;
+
+    public bool IsValid => Rows is >= 1 and <= MaxDimension && Columns is >= 1 and <= MaxDimension;
 }
 
 /// <summary>Receives what a sandbox process produces. Calls for one process never overlap and arrive in order.</summary>

@@ -35,7 +35,9 @@ enum {
     REQ_FILE_LIST = 0x07,
     REQ_PING = 0x08,
     REQ_OUTPUT_ACK = 0x09,
-    REQ_SET_ENV = 0x0A,
+    REQ_SPAWN_PTY = 0x0A, /* u16 rows, u16 cols, command: like REQ_SPAWN on a new pseudo-terminal */
+    REQ_RESIZE = 0x0B,    /* u16 rows, u16 cols: the exec's terminal size (pty execs only; no reply) */
+    REQ_SET_ENV = 0x0C,   /* NAME=VALUE\0 entries: the envs of a claimed pre-warmed sandbox */
 };
 
 /* Agent -> host event types. */
@@ -69,9 +71,23 @@ void put_u64(uint8_t *p, uint64_t v);
 uint32_t get_u32(const uint8_t *p);
 uint64_t get_u64(const uint8_t *p);
 
+/* Terminal sizes accepted for pty execs, both dimensions (the host enforces the same bound). */
+#define PTY_MAX_DIMENSION 1000u
+
+/* ---- pty.c: pseudo-terminals for interactive execs ---- */
+bool pty_size_valid(uint32_t rows, uint32_t cols);
+/* Opens a master/slave pair of the given size, both O_CLOEXEC and O_NOCTTY; -1 with errno on failure. */
+int pty_open(uint16_t rows, uint16_t cols, int *master, int *slave);
+int pty_resize(int master, uint16_t rows, uint16_t cols);
+int pty_make_controlling(int slave);
+uint16_t get_u16(const uint8_t *p);
+
 /* ---- exec.c: spawning through a shepherd, output, stdin, tree signals ---- */
 struct pollfd;
 void exec_spawn(uint32_t id, const uint8_t *command, size_t len);
+/* payload: u16 rows, u16 cols, command bytes. Output comes on stream 1 only (a terminal merges stderr). */
+void exec_spawn_pty(uint32_t id, const uint8_t *payload, size_t len);
+void exec_resize(uint32_t id, const uint8_t *payload, size_t len);
 void exec_stdin(uint32_t id, const uint8_t *data, size_t len);
 void exec_stdin_eof(uint32_t id);
 void exec_signal_tree(uint32_t id, int signo);

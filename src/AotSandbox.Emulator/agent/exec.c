@@ -38,6 +38,7 @@ struct exec {
     size_t in_head, in_len;
     size_t out_unacked; /* output bytes sent but not yet acknowledged by the host */
     bool in_eof;
+    bool pty; /* out_fd is a terminal master (in_fd a duplicate of it); there is no stderr */
     bool spawned_sent, main_exited, exit_sent;
     int exit_code;
     int64_t drain_started, last_output;
@@ -124,12 +125,19 @@ static void audit_fds(int out)
     (void)ignored;
 }
 
-static void run_command(int in_r, int out_w, int err_w, const char *command)
+static void run_command(int in_r, int out_w, int err_w, bool pty, const char *command)
 {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL); /* ignored dispositions survive exec; commands expect the default */
+    /* Ignored dispositions survive exec, and the agent inherits whatever its launcher's parent ignored (an emulator
+       started as a background job of a non-interactive shell ignores SIGINT and SIGQUIT): commands expect the
+       defaults, and an interactive shell that finds SIGINT ignored can never be interrupted with Ctrl-C. */
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
+    /* On a terminal the command leads a new session whose controlling terminal is its own pty (never one shared with
+       anything else), so Ctrl-C and resizes reach its foreground job. */
+    if (pty && (setsid() < 0 || pty_make_controlling(in_r) != 0)) _exit(127);
     if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0) _exit(127);
     close_range(3, ~0U, 0);
     /* The agent runs with oom_score_adj -1000 (or 0 where the host lacks CAP_SYS_RESOURCE); commands run at +1000 so
@@ -153,13 +161,13 @@ static void run_command(int in_r, int out_w, int err_w, const char *command)
     _exit(127);
 }
 
-static void run_shepherd(int in_r, int out_w, int err_w, int status_w, const char *command)
+static void run_shepherd(int in_r, int out_w, int err_w, int status_w, bool pty, const char *command)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     /* Never dumpable: until the redirect below this process holds the agent's host pipes. The command raises its
        own oom_score_adj (run_command), after it has dropped everything but its stdio. */
     pid_t child = fork();
-    if (child == 0) run_command(in_r, out_w, err_w, command);
+    if (child == 0) run_command(in_r, out_w, err_w, pty, command);
     if (child < 0) {
         write_status(status_w, ST_FAILED, errno);
         _exit(0);
@@ -190,7 +198,8 @@ static void run_shepherd(int in_r, int out_w, int err_w, int status_w, const cha
 
 /* ---------- requests ---------- */
 
-void exec_spawn(uint32_t id, const uint8_t *command, size_t len)
+/* Starts a command on pipes, or on a new pseudo-terminal when pty is set (then rows/cols are its size). */
+static void spawn(uint32_t id, const uint8_t *command, size_t len, bool pty, uint16_t rows, uint16_t cols)
 {
     env_seal();
     if (find(id)) {
@@ -204,7 +213,22 @@ void exec_spawn(uint32_t id, const uint8_t *command, size_t len)
     char *cmd = malloc(len + 1);
     struct exec *e = calloc(1, sizeof *e);
     int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 }, st[2] = { -1, -1 };
-    if (!cmd || !e || pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(st, O_CLOEXEC)) {
+    int master = -1, slave = -1, master_w = -1;
+    if (!cmd || !e || pipe2(st, O_CLOEXEC)) {
+        wire_error(id, errno ? errno : ENOMEM, "spawn");
+        goto fail;
+    }
+    if (pty) {
+        if (pty_open(rows, cols, &master, &slave) != 0) {
+            wire_error(id, errno, "no pseudo-terminal (is /dev/pts mounted in the sandbox?)");
+            goto fail;
+        }
+        master_w = fcntl(master, F_DUPFD_CLOEXEC, 0);
+        if (master_w < 0) {
+            wire_error(id, errno, "spawn");
+            goto fail;
+        }
+    } else if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
         wire_error(id, errno ? errno : ENOMEM, "spawn");
         goto fail;
     }
@@ -215,18 +239,28 @@ void exec_spawn(uint32_t id, const uint8_t *command, size_t len)
         wire_error(id, errno, "fork");
         goto fail;
     }
-    if (shepherd == 0) run_shepherd(in[0], out[1], err[1], st[1], cmd);
+    if (shepherd == 0) {
+        if (pty) run_shepherd(slave, slave, slave, st[1], true, cmd);
+        run_shepherd(in[0], out[1], err[1], st[1], false, cmd);
+    }
     free(cmd);
-    close(in[0]);
-    close(out[1]);
-    close(err[1]);
     close(st[1]);
-    fcntl(in[1], F_SETFL, O_NONBLOCK);
-    fcntl(out[0], F_SETFL, O_NONBLOCK);
-    fcntl(err[0], F_SETFL, O_NONBLOCK);
     fcntl(st[0], F_SETFL, O_NONBLOCK);
-    *e = (struct exec){ .id = id, .shepherd = shepherd, .shepherd_alive = true, .status_fd = st[0],
-                        .out_fd = out[0], .err_fd = err[0], .in_fd = in[1], .next = execs };
+    if (pty) {
+        close(slave);
+        fcntl(master, F_SETFL, O_NONBLOCK); /* shared with master_w: one open file description */
+        *e = (struct exec){ .id = id, .shepherd = shepherd, .shepherd_alive = true, .status_fd = st[0],
+                            .out_fd = master, .err_fd = -1, .in_fd = master_w, .pty = true, .next = execs };
+    } else {
+        close(in[0]);
+        close(out[1]);
+        close(err[1]);
+        fcntl(in[1], F_SETFL, O_NONBLOCK);
+        fcntl(out[0], F_SETFL, O_NONBLOCK);
+        fcntl(err[0], F_SETFL, O_NONBLOCK);
+        *e = (struct exec){ .id = id, .shepherd = shepherd, .shepherd_alive = true, .status_fd = st[0],
+                            .out_fd = out[0], .err_fd = err[0], .in_fd = in[1], .next = execs };
+    }
     execs = e;
     exec_count++;
     return;
@@ -239,6 +273,32 @@ fail:
         if (err[i] >= 0) close(err[i]);
         if (st[i] >= 0) close(st[i]);
     }
+    if (master >= 0) close(master);
+    if (slave >= 0) close(slave);
+    if (master_w >= 0) close(master_w);
+}
+
+void exec_spawn(uint32_t id, const uint8_t *command, size_t len)
+{
+    spawn(id, command, len, false, 0, 0);
+}
+
+void exec_spawn_pty(uint32_t id, const uint8_t *payload, size_t len)
+{
+    if (len < 4 || !pty_size_valid(get_u16(payload), get_u16(payload + 2))) {
+        wire_error(id, EINVAL, "terminal size must be 1..1000 rows and columns");
+        return;
+    }
+    spawn(id, payload + 4, len - 4, true, get_u16(payload), get_u16(payload + 2));
+}
+
+void exec_resize(uint32_t id, const uint8_t *payload, size_t len)
+{
+    struct exec *e = find(id);
+    /* No reply either way: a resize racing the exit is harmless, and a bad size is ignored like one for a pipe exec. */
+    if (!e || !e->pty || len < 4 || !pty_size_valid(get_u16(payload), get_u16(payload + 2))) return;
+    int master = e->out_fd >= 0 ? e->out_fd : e->in_fd;
+    if (master >= 0) pty_resize(master, get_u16(payload), get_u16(payload + 2));
 }
 
 static void flush_stdin(struct exec *e)

@@ -32,6 +32,8 @@ static void handle_request(uint8_t type, uint32_t id, const uint8_t *p, size_t l
     case REQ_OUTPUT_ACK:
         if (len >= 4) exec_output_ack(id, get_u32(p));
         break;
+    case REQ_SPAWN_PTY: exec_spawn_pty(id, p, len); break;
+    case REQ_RESIZE: exec_resize(id, p, len); break;
     case REQ_PING: wire_emit(EV_PONG, id, NULL, 0, NULL, 0); break;
     case REQ_SET_ENV: env_apply(id, p, len); break;
     default: wire_error(id, ENOSYS, "unknown request type"); break;

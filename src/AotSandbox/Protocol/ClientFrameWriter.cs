@@ -22,6 +22,10 @@ internal static class ClientFrameWriter
     private static readonly JsonEncodedText s_content = JsonEncodedText.Encode("content");
     private static readonly JsonEncodedText s_offset = JsonEncodedText.Encode("offset");
     private static readonly JsonEncodedText s_length = JsonEncodedText.Encode("length");
+    private static readonly JsonEncodedText s_pty = JsonEncodedText.Encode("pty");
+    private static readonly JsonEncodedText s_rows = JsonEncodedText.Encode("rows");
+    private static readonly JsonEncodedText s_cols = JsonEncodedText.Encode("cols");
+    private static readonly JsonEncodedText s_execResize = JsonEncodedText.Encode("exec.resize");
 
     private static readonly JsonEncodedText s_auth = JsonEncodedText.Encode("auth");
     private static readonly JsonEncodedText s_execRun = JsonEncodedText.Encode("exec.run");
@@ -52,6 +56,27 @@ internal static class ClientFrameWriter
             writer.WriteBoolean(s_detached, true);
         }
 
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>exec.run</c> on a terminal (<c>exec.pty</c> extension): <c>"pty":{"rows":R,"cols":C}</c>; never detached.</summary>
+    public static void WriteExecRunPty(Utf8JsonWriter writer, string execId, string command, int rows, int cols)
+    {
+        Start(writer, s_execRun, execId);
+        writer.WriteString(s_command, command);
+        writer.WriteStartObject(s_pty);
+        writer.WriteNumber(s_rows, rows);
+        writer.WriteNumber(s_cols, cols);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>exec.resize</c> (<c>exec.pty</c> extension): the terminal's new size.</summary>
+    public static void WriteExecResize(Utf8JsonWriter writer, string execId, int rows, int cols)
+    {
+        Start(writer, s_execResize, execId);
+        writer.WriteNumber(s_rows, rows);
+        writer.WriteNumber(s_cols, cols);
         writer.WriteEndObject();
     }
 

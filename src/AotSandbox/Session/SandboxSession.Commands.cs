@@ -74,6 +74,34 @@ internal sealed partial class SandboxSession
         }
     }
 
+    /// <summary>
+    /// Sends <c>exec.run</c> with a terminal for a registered foreground command (exec.pty); its end arrives on the
+    /// pending command's result like any foreground command's.
+    /// </summary>
+    public async Task StartPtyAsync(PendingExec pending, string command, int rows, int cols, CancellationToken cancellationToken)
+    {
+        try
+        {
+            FrameBuilder run = RentBuilder();
+            ClientFrameWriter.WriteExecRunPty(run.Writer, pending.ExecId, command, rows, cols);
+            await SendAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Unregister(pending);
+            pending.Fail(ex);
+            throw;
+        }
+    }
+
+    /// <summary>Sends <c>exec.resize</c> (no reply).</summary>
+    public ValueTask SendResizeAsync(string execId, int rows, int cols, CancellationToken cancellationToken)
+    {
+        FrameBuilder frame = RentBuilder();
+        ClientFrameWriter.WriteExecResize(frame.Writer, execId, rows, cols);
+        return SendAsync(frame, cancellationToken);
+    }
+
     /// <summary>Starts a detached command and waits for its <c>exec.detached</c> acknowledgement (docs/PROTOCOL.md §3.7).</summary>
     public async Task<CommandInfo> StartDetachedAsync(
         string command, OutputHandler? onOutput, string? stdin, ReadOnlyMemory<byte>? stdinBytes, CancellationToken cancellationToken)

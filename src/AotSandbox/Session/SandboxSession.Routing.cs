@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using AotSandbox.Protocol;
 
 namespace AotSandbox.Session;
@@ -113,6 +114,28 @@ internal sealed partial class SandboxSession
     private void DeliverOutput(PendingExec exec, ref ServerFrame frame)
     {
         JsonText data = frame.Data;
+        if (frame.IsBase64)
+        {
+            // Terminal output (exec.pty): raw bytes. Base64 has no JSON escapes, so its text decodes straight from the
+            // message into the reused buffer; a payload that is not base64 is dropped like any malformed output.
+            if (data.IsEscaped || _unescapeBuffer.Length < data.MaxLength)
+            {
+                if (data.IsEscaped)
+                {
+                    return;
+                }
+
+                GrowUnescapeBuffer(data.MaxLength);
+            }
+
+            if (Base64.DecodeFromUtf8(data.Raw, _unescapeBuffer, out _, out int written) == OperationStatus.Done)
+            {
+                exec.OnOutput(frame.Stream, _unescapeBuffer.AsSpan(0, written));
+            }
+
+            return;
+        }
+
         if (!data.IsEscaped)
         {
             exec.OnOutput(frame.Stream, data.Raw);

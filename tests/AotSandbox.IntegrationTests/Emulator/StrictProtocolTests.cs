@@ -20,7 +20,7 @@ public sealed class StrictProtocolTests
         JsonObject created = await h.CreateAsync();
         JsonObject status = JsonNode.Parse(await h.Http.GetStringAsync($"{h.SandboxesUrl()}/{(string)created["sandboxId"]!}"))!.AsObject();
 
-        string[] expected = strict ? [] : ["exec.replay", "file.range", "sandbox.list"];
+        string[] expected = strict ? [] : ["exec.replay", "file.range", "exec.pty", "sandbox.list"];
         Assert.Equal(expected, created["extensions"]!.AsArray().Select(e => (string)e!).ToArray());
         Assert.Equal(expected, status["extensions"]!.AsArray().Select(e => (string)e!).ToArray());
     }
@@ -42,6 +42,30 @@ public sealed class StrictProtocolTests
         JsonObject whole = await ws.ReceiveAsync();
         Assert.Equal("aGVsbG8=", (string?)whole["content"]); // unchanged by the refused append
         Assert.Null(whole["offset"]);
+    }
+
+    [Fact]
+    public async Task PtyExecAndResize_AreRefusedAsUnsupported_PlainExecWorks()
+    {
+        await using EmulatorHarness h = await StartAsync(strict: true);
+        await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
+        string pty = Frames.NewExecId();
+        JsonObject run = Frames.Run(pty, "bash", detached: false);
+        run["pty"] = new JsonObject { ["rows"] = 24, ["cols"] = 80 };
+        await ws.SendAsync(run);
+        JsonObject refused = await ws.ReceiveAsync();
+        Assert.Equal("error", (string?)refused["type"]);
+        Assert.Equal(pty, (string?)refused["execId"]);
+        Assert.Equal("UNSUPPORTED", (string?)refused["code"]);
+        Assert.Contains("exec.pty", (string?)refused["message"], StringComparison.Ordinal);
+
+        await ws.SendAsync(new JsonObject { ["type"] = "exec.resize", ["execId"] = pty, ["rows"] = 30, ["cols"] = 100 });
+        Assert.Equal("UNSUPPORTED", (string?)(await ws.ReceiveAsync())["code"]);
+
+        string plain = Frames.NewExecId();
+        await ws.SendAsync(Frames.Run(plain, "echo fine", detached: false));
+        List<JsonObject> frames = await ws.ReceiveUntilAsync(f => Frames.IsExit(f, plain));
+        Assert.Equal("fine\n", Frames.Stdout(frames, plain));
     }
 
     [Fact]

@@ -58,7 +58,7 @@ internal static class HostileAgent
             kind, ident, payload = frame()
             if kind == 0x08:
                 send(0x89, ident)
-            elif kind == 0x01:
+            elif kind in (0x01, 0x0A):  # spawn, spawn_pty
                 spawn_id = ident
         {ON_SPAWN}
                 time.sleep(3600)

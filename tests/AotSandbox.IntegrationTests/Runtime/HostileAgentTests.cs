@@ -64,6 +64,16 @@ public sealed class HostileAgentTests
         "credited more stdin");
 
     [Fact]
+    public Task StderrFromATerminalExec_FailsTheSandbox() => AssertFailsAsync(
+        "pty-stderr",
+        """
+                send(0x81, spawn_id, struct.pack('<I', 2))
+                send(0x82, spawn_id, b'\x02forged stderr')
+        """,
+        "runs on a terminal",
+        terminal: true);
+
+    [Fact]
     public Task UnknownEventType_FailsTheSandbox() => AssertFailsAsync(
         "unknown-type",
         """
@@ -80,7 +90,7 @@ public sealed class HostileAgentTests
         """,
         "a frame of length 4294967280");
 
-    private static async Task AssertFailsAsync(string name, string onSpawn, string expectedReason)
+    private static async Task AssertFailsAsync(string name, string onSpawn, string expectedReason, bool terminal = false)
     {
         var options = HostileAgent.BaseOptions with { AgentPath = HostileAgent.Write(name, onSpawn) };
         await using var runtime = new BubblewrapRuntime(options);
@@ -91,7 +101,9 @@ public sealed class HostileAgentTests
         {
             var before = CurrentRss();
             var sink = new StuckSink(); // never consumes: an honest agent then stops at its window
-            _ = sandbox.SpawnAsync("true", sink, CancellationToken.None).AsTask();
+            _ = terminal
+                ? sandbox.SpawnPtyAsync("true", new TerminalSize(24, 80), sink, CancellationToken.None).AsTask()
+                : sandbox.SpawnAsync("true", sink, CancellationToken.None).AsTask();
             await sandbox.Terminated.WaitAsync(Deadline);
             Assert.NotNull(sandbox.TerminationReason);
             Assert.Contains(expectedReason, sandbox.TerminationReason, StringComparison.Ordinal);

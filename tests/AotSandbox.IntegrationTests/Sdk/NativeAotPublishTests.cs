@@ -42,6 +42,7 @@ public sealed class NativeAotPublishTests(SdkEmulatorFixture emulator, ITestOutp
         Assert.Contains("hello from sandbox script v", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("binary round trip: True", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("re-attached output: serving", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("terminal: answer 42 True, size 30x100 True, exit code 3", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("all samples passed", run.Stdout, StringComparison.Ordinal);
     }
 }

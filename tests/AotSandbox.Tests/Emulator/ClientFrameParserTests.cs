@@ -19,6 +19,42 @@ public sealed class ClientFrameParserTests
     }
 
     [Fact]
+    public void Parse_ExecRunWithPty_ReadsTheTerminalSize_SkippingUnknownMembers()
+    {
+        ClientFrame frame = Parse("{\"type\":\"exec.run\",\"execId\":\"e\",\"command\":\"bash\",\"pty\":{\"term\":{\"x\":[1]},\"rows\":40,\"cols\":120}}")!;
+        Assert.True(frame.PtyRequested);
+        Assert.Equal(40, frame.Rows);
+        Assert.Equal(120, frame.Cols);
+        Assert.Null(frame.InvalidField);
+        Assert.False(Parse("{\"type\":\"exec.run\",\"execId\":\"e\",\"command\":\"bash\",\"pty\":null}")!.PtyRequested);
+        Assert.False(Parse("{\"type\":\"exec.run\",\"execId\":\"e\",\"command\":\"bash\"}")!.PtyRequested);
+    }
+
+    [Theory]
+    [InlineData("\"pty\":true")]
+    [InlineData("\"pty\":[24,80]")]
+    [InlineData("\"pty\":{\"rows\":\"24\",\"cols\":80}")]
+    [InlineData("\"pty\":{\"rows\":24,\"cols\":1.5}")]
+    [InlineData("\"pty\":{\"rows\":24,\"cols\":{\"n\":80}}")]
+    public void Parse_MalformedPty_IsAnInvalidFieldNotAClose(string pty)
+    {
+        ClientFrame frame = Parse("{\"type\":\"exec.run\",\"execId\":\"e\"," + pty + ",\"command\":\"bash\"}")!;
+        Assert.Equal("pty", frame.InvalidField);
+        Assert.True(frame.PtyRequested);
+        Assert.Equal("bash", frame.Command); // the fields after it are still read: the reader stayed in step
+    }
+
+    [Fact]
+    public void Parse_ExecResize_ReadsRowsAndCols()
+    {
+        ClientFrame frame = Parse("{\"type\":\"exec.resize\",\"execId\":\"e\",\"rows\":30,\"cols\":100}")!;
+        Assert.Equal(ClientFrameType.ExecResize, frame.Type);
+        Assert.Equal(30, frame.Rows);
+        Assert.Equal(100, frame.Cols);
+        Assert.Equal("rows", Parse("{\"type\":\"exec.resize\",\"execId\":\"e\",\"rows\":\"30\",\"cols\":100}")!.InvalidField);
+    }
+
+    [Fact]
     public void Parse_AuthFrame_ReadsToken() =>
         Assert.Equal("tok", Parse("{\"type\":\"auth\",\"token\":\"tok\"}")!.Token);
 

@@ -34,6 +34,24 @@ public sealed partial class ClientFrameWriterTests
     }
 
     [Fact]
+    public void PtyFrames_HaveTheExtensionShape_AndParseOnTheServer()
+    {
+        const string id = "exec-3f9c0a1b2c3d4e5f60718293";
+        string run = Write(w => ClientFrameWriter.WriteExecRunPty(w, id, "bash -l", 40, 120));
+        string resize = Write(w => ClientFrameWriter.WriteExecResize(w, id, 30, 100));
+        Assert.Equal($"{{\"type\":\"exec.run\",\"execId\":\"{id}\",\"command\":\"bash -l\",\"pty\":{{\"rows\":40,\"cols\":120}}}}", run);
+        Assert.Equal($"{{\"type\":\"exec.resize\",\"execId\":\"{id}\",\"rows\":30,\"cols\":100}}", resize);
+
+        var parsedRun = AotSandbox.Emulator.DataPlane.ClientFrameParser.Parse(Encoding.UTF8.GetBytes(run))!;
+        Assert.True(parsedRun.PtyRequested);
+        Assert.Equal((40L, 120L), (parsedRun.Rows!.Value, parsedRun.Cols!.Value));
+        Assert.False(parsedRun.Detached);
+        var parsedResize = AotSandbox.Emulator.DataPlane.ClientFrameParser.Parse(Encoding.UTF8.GetBytes(resize))!;
+        Assert.Equal(AotSandbox.Emulator.DataPlane.ClientFrameType.ExecResize, parsedResize.Type);
+        Assert.Equal((30L, 100L), (parsedResize.Rows!.Value, parsedResize.Cols!.Value));
+    }
+
+    [Fact]
     public void Ids_AreExecOrFilePlus24LowercaseHex_AndRoundTripThroughTheKey()
     {
         var seen = new HashSet<string>();

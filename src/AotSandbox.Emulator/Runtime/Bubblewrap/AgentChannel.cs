@@ -302,6 +302,11 @@ internal sealed class AgentChannel
                     return $"output of exec {id} on stream {payload[0]} (expected 1 or 2)";
                 }
 
+                if (payload[0] == 2 && process.Terminal is not null)
+                {
+                    return $"stderr output of exec {id}, which runs on a terminal (its output is stream 1 only)";
+                }
+
                 if (!process.OnOutput(payload[0], payload[1..]))
                 {
                     return $"exec {id} sent more than {AgentWire.MaxUnacknowledgedOutput} bytes of output the host had not acknowledged";

@@ -45,7 +45,15 @@ internal static class AgentWire
     public const int MaxLogPayload = 1024;
 
     public const byte Spawn = 0x01, Stdin = 0x02, StdinEof = 0x03, SignalTree = 0x04, FileRead = 0x05,
-        FileWrite = 0x06, FileList = 0x07, Ping = 0x08, OutputAck = 0x09, SetEnv = 0x0A;
+        FileWrite = 0x06, FileList = 0x07, Ping = 0x08, OutputAck = 0x09, SpawnPty = 0x0A, Resize = 0x0B,
+        SetEnv = 0x0C;
+
+    /// <summary>The u16 rows + u16 cols payload of <see cref="SpawnPty"/> (before the command) and <see cref="Resize"/>.</summary>
+    public static void WriteTerminalSize(Span<byte> destination, TerminalSize size)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(destination, (ushort)size.Rows);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[2..], (ushort)size.Columns);
+    }
 
     public const byte Spawned = 0x81, Output = 0x82, Exit = 0x83, StdinCredit = 0x84, FileData = 0x85,
         FileWritten = 0x86, FileEntries = 0x87, Error = 0x88, Pong = 0x89, Log = 0x8A;

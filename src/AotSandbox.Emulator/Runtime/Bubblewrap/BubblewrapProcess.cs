@@ -27,15 +27,19 @@ internal sealed class BubblewrapProcess : SandboxProcess
     private int _ended;
     private long _queuedOutput; // output bytes received but not yet consumed and acknowledged
 
-    public BubblewrapProcess(AgentChannel channel, uint id, IProcessSink sink)
+    public BubblewrapProcess(AgentChannel channel, uint id, IProcessSink sink, TerminalSize? terminal = null)
     {
         _channel = channel;
         _id = id;
         _sink = sink;
+        Terminal = terminal;
         _ = Task.Run(PumpAsync);
     }
 
     public override int Pid => _pid;
+
+    /// <summary>The initial size when the command runs on a pseudo-terminal; then it has no stderr.</summary>
+    public TerminalSize? Terminal { get; }
 
     /// <summary>Completes with the pid once the agent started the command, or faults when it could not.</summary>
     public Task<int> Spawned => _spawned.Task;
@@ -87,8 +91,34 @@ internal sealed class BubblewrapProcess : SandboxProcess
         return _channel.SendUInt32Async(AgentWire.SignalTree, _id, (uint)signal, cancellationToken);
     }
 
-    public Task SpawnAsync(string command, CancellationToken cancellationToken) =>
-        _channel.SendAsync(AgentWire.Spawn, _id, ReadOnlyMemory<byte>.Empty, Encoding.UTF8.GetBytes(command), cancellationToken).AsTask();
+    public Task SpawnAsync(string command, CancellationToken cancellationToken)
+    {
+        if (Terminal is not { } size)
+        {
+            return _channel.SendAsync(AgentWire.Spawn, _id, ReadOnlyMemory<byte>.Empty, Encoding.UTF8.GetBytes(command), cancellationToken).AsTask();
+        }
+
+        var prefix = new byte[4];
+        AgentWire.WriteTerminalSize(prefix, size);
+        return _channel.SendAsync(AgentWire.SpawnPty, _id, prefix, Encoding.UTF8.GetBytes(command), cancellationToken).AsTask();
+    }
+
+    public override ValueTask ResizeAsync(TerminalSize size, CancellationToken cancellationToken)
+    {
+        if (Terminal is null)
+        {
+            throw new NotSupportedException("this process has no terminal");
+        }
+
+        if (!size.IsValid)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), $"a terminal is 1..{TerminalSize.MaxDimension} rows and columns");
+        }
+
+        var payload = new byte[4];
+        AgentWire.WriteTerminalSize(payload, size);
+        return _channel.SendAsync(AgentWire.Resize, _id, ReadOnlyMemory<byte>.Empty, payload, cancellationToken);
+    }
 
     // ---- called by the channel's read loop (never concurrently) ----
 

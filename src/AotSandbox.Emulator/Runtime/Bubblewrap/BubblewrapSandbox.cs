@@ -129,13 +129,26 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         }
     }
 
-    public async ValueTask<SandboxProcess> SpawnAsync(string command, IProcessSink sink, CancellationToken cancellationToken)
+    public ValueTask<SandboxProcess> SpawnAsync(string command, IProcessSink sink, CancellationToken cancellationToken) =>
+        SpawnCoreAsync(command, null, sink, cancellationToken);
+
+    public ValueTask<SandboxProcess> SpawnPtyAsync(string command, TerminalSize size, IProcessSink sink, CancellationToken cancellationToken)
+    {
+        if (!size.IsValid)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), $"a terminal is 1..{TerminalSize.MaxDimension} rows and columns");
+        }
+
+        return SpawnCoreAsync(command, size, sink, cancellationToken);
+    }
+
+    private async ValueTask<SandboxProcess> SpawnCoreAsync(string command, TerminalSize? terminal, IProcessSink sink, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(sink);
         var channel = Channel;
         var id = channel.NextId();
-        var process = new BubblewrapProcess(channel, id, sink);
+        var process = new BubblewrapProcess(channel, id, sink, terminal);
         channel.Register(id, process);
         await process.SpawnAsync(command, cancellationToken).ConfigureAwait(false);
         try

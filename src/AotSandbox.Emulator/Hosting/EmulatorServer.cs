@@ -102,6 +102,14 @@ public sealed class EmulatorServer : IAsyncDisposable
         {
             _runtime = CreateRuntime(_options);
             await _runtime.SweepLeftoversAsync(cancellationToken).ConfigureAwait(false);
+            if (_runtime is BubblewrapRuntime bubblewrap)
+            {
+                // Built or imported now, with the caller's progress, so the first create does not wait minutes.
+                IProgress<Runtime.Image.ImageProgress>? progress = _options.ImageProgress is { } report
+                    ? new Progress<Runtime.Image.ImageProgress>(p => report(p.Phase, p.Percent))
+                    : null;
+                await bubblewrap.ResolveImageAsync(progress, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (SandboxRuntimeUnavailableException e)
         {
@@ -309,6 +317,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         try
         {
             EmulatorInstance.Validate(options.InstanceName);
+            _ = Runtime.Image.ImageReference.Parse(options.Image ?? "host");
         }
         catch (ArgumentException e)
         {

@@ -105,10 +105,7 @@ public sealed class EmulatorServer : IAsyncDisposable
             if (_runtime is BubblewrapRuntime bubblewrap)
             {
                 // Built or imported now, with the caller's progress, so the first create does not wait minutes.
-                IProgress<Runtime.Image.ImageProgress>? progress = _options.ImageProgress is { } report
-                    ? new Progress<Runtime.Image.ImageProgress>(p => report(p.Phase, p.Percent))
-                    : null;
-                await bubblewrap.ResolveImageAsync(progress, cancellationToken).ConfigureAwait(false);
+                await bubblewrap.ResolveImageAsync(EmulatorImages.ProgressOf(_options.ImageProgress), cancellationToken).ConfigureAwait(false);
             }
         }
         catch (SandboxRuntimeUnavailableException e)

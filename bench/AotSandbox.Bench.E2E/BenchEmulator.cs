@@ -18,15 +18,22 @@ internal sealed class BenchEmulator : IAsyncDisposable
 
     public EmulatorServer Server { get; }
 
-    public static async Task<BenchEmulator> StartAsync()
+    /// <param name="image">
+    /// Null for the host view. Otherwise sandboxes use this image (<c>serve --image</c>), on a second range inside the
+    /// slot (uids +500, tag "-img", netns prefix with "i"), so it can run beside the host-view emulator.
+    /// </param>
+    public static async Task<BenchEmulator> StartAsync(Emulator.Runtime.Image.ImageReference? image = null)
     {
+        string tag = image is null ? s_tag : s_tag + "-img";
+        string prefix = s_slot == 0 ? "bent" : "bent" + s_slot;
         var runtimeOptions = new BubblewrapRuntimeOptions
         {
-            StateRoot = "/run/" + s_tag,
-            CgroupParent = s_tag,
-            NetnsPrefix = s_slot == 0 ? "bent-" : "bent" + s_slot + "-",
-            UidBase = 630000 + (1000 * s_slot),
+            StateRoot = "/run/" + tag,
+            CgroupParent = tag,
+            NetnsPrefix = prefix + (image is null ? "-" : "i-"),
+            UidBase = 630000 + (1000 * s_slot) + (image is null ? 0 : 500),
             UidCount = 128,
+            Image = image ?? Emulator.Runtime.Image.ImageReference.Host,
         };
         var server = new EmulatorServer(new EmulatorOptions
         {

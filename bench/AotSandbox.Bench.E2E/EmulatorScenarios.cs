@@ -8,7 +8,9 @@ namespace AotSandbox.Bench.E2E;
 internal sealed class EmulatorScenarios(BenchEmulator emulator, ResultTable table)
 {
     /// <summary>create → first exec result, beside a bare bwrap /bin/true.</summary>
-    public async Task CreateToFirstResultAsync(int iterations)
+    /// <param name="iterations">Measured iterations (one more warms up).</param>
+    /// <param name="imageLabel">Null for the host view; else the image the emulator uses, named in the row.</param>
+    public async Task CreateToFirstResultAsync(int iterations, string? imageLabel = null)
     {
         var floor = new Samples();
         var ours = new Samples();
@@ -36,13 +38,13 @@ internal sealed class EmulatorScenarios(BenchEmulator emulator, ResultTable tabl
 
         double ratio = ours.P50 / floor.P50;
         table.Add(new ResultRow(
-            "create → first exec result (p50 / p90)",
+            imageLabel is null ? "create → first exec result (p50 / p90)" : $"create → first exec result, {imageLabel} image (p50 / p90)",
             $"{F(ours.P50, "0.0")} / {F(ours.P90, "0.0")} ms",
             $"bare `bwrap --unshare-all … /bin/true`: {F(floor.P50, "0.0")} / {F(floor.P90, "0.0")} ms",
             F(ratio) + "×",
             "≤ 3×",
             AtMost(ratio, 3)));
-        table.Note($"create → first result, split (p50): CreateAsync (REST create incl. sandbox start + WebSocket connect + auth) {F(createPart.P50, "0.0")} ms, then exec `true` {F(ours.P50 - createPart.P50, "0.0")} ms; n = {ours.Count}.");
+        table.Note($"create → first result{(imageLabel is null ? "" : $" ({imageLabel} image)")}, split (p50): CreateAsync (REST create incl. sandbox start + WebSocket connect + auth) {F(createPart.P50, "0.0")} ms, then exec `true` {F(ours.P50 - createPart.P50, "0.0")} ms; n = {ours.Count}.");
     }
 
     /// <summary>exec round-trip of <c>true</c> on a live sandbox, beside a direct /bin/true spawn.</summary>

@@ -79,6 +79,13 @@ public sealed class ImageSandboxTests(ImageFixture fixture)
         // (find exits 1 on the few root-only directories such as /etc/ssl/private; the host-side walk covers those.)
         Assert.Equal("", await Out(sandbox, "find /usr /etc /opt -xdev -perm /6000 2>/dev/null; true"));
         Assert.DoesNotContain(RootfsWalker.Walk(fixture.Image.Root!), e => e.Type != RootfsEntryType.Symlink && (e.Mode & 0xC00) != 0);
+        // The image's directories are read-only binds with setuid and device files inert, like the host's /usr.
+        foreach (string mount in new[] { "/usr", "/etc" })
+        {
+            string options = await Out(sandbox, $"awk '$5 == \"{mount}\" {{ print $6 }}' /proc/self/mountinfo | head -1");
+            Assert.True(options.Contains("ro", StringComparison.Ordinal) && options.Contains("nosuid", StringComparison.Ordinal) && options.Contains("nodev", StringComparison.Ordinal), $"{mount}: {options}");
+        }
+
         (await sandbox.ProbeAsync("unshare -U true")).AssertRefused("ENOSPC");
         foreach (string write in new[] { "touch /usr/pwned", "touch /pwned", "touch /etc/pwned", "echo x > /etc/passwd", "echo x > /etc/resolv.conf", "cp /bin/true /.aotsandbox/agent" })
         {

@@ -31,9 +31,23 @@ internal sealed partial class ImageStore(string cacheRoot, string mmdebstrapPath
     /// <summary>Cache name that records the default image's content id.</summary>
     public static string DefaultRecordName => "default-" + DebianImageRecipe.RecipeId;
 
+    /// <exception cref="SandboxRuntimeUnavailableException">The image cannot be built, imported or used (one line: why, what to do).</exception>
     public async Task<SandboxImage> ResolveAsync(ImageReference reference, IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
+        try
+        {
+            return await ResolveCoreAsync(reference, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // A file system error while walking, building or publishing: the serve/start error should say which image.
+            throw new SandboxRuntimeUnavailableException($"--image {reference}: {e.Message}");
+        }
+    }
+
+    private async Task<SandboxImage> ResolveCoreAsync(ImageReference reference, IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
+    {
         switch (reference.Kind)
         {
             case ImageKind.Host:

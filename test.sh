@@ -10,12 +10,14 @@ say() { echo "test.sh: $*" >&2; }
 # tool:package. Sandboxes: bubblewrap, nftables, iproute2, util-linux, python (in /usr, bound read-only into every
 # sandbox) and node; curl runs inside sandboxes; the native tests build C/C++ (gcc, g++, binutils), Go and run
 # valgrind; the installed C library is found through pkg-config; Node's `ws` serves the WebSocket interop tests;
-# tmux drives `aotsandbox shell` the way a person does (CLI terminal tests).
+# tmux drives `aotsandbox shell` the way a person does (CLI terminal tests); mmdebstrap builds the pinned sandbox image
+# (once per machine, into /var/cache/aotsandbox/images) for the image tests;
+# strace proves the create path spawns no helper processes.
 prerequisites=(
   bwrap:bubblewrap nft:nftables ip:iproute2 nsenter:util-linux setpriv:util-linux
   /usr/bin/python3:python3 /usr/bin/python:python-is-python3 node:nodejs npm:npm curl:curl
   cc:gcc c++:g++ nm:binutils objcopy:binutils readelf:binutils pkg-config:pkg-config
-  go:golang-go valgrind:valgrind tmux:tmux
+  go:golang-go valgrind:valgrind tmux:tmux mmdebstrap:mmdebstrap strace:strace
 )
 missing=()
 for pair in "${prerequisites[@]}"; do

@@ -19,20 +19,22 @@ internal sealed class BenchEmulator : IAsyncDisposable
     public EmulatorServer Server { get; }
 
     /// <summary>
-    /// Starts the bench's emulator with the default pre-warmed pool. <paramref name="poolOff"/> starts a second one with
-    /// no pool, on a range of its own within the slot (uids +501..+628, tag and prefix suffixed "e"), for the
-    /// "pool empty" create row beside the main emulator.
+    /// Starts the bench's emulator with the default pre-warmed pool. <paramref name="poolOff"/> starts one with no pool
+    /// (for the "pool empty" rows) and <paramref name="image"/> one whose sandboxes use that image (<c>serve --image</c>)
+    /// instead of the host view; each variant gets a range of its own within the slot so it can run beside the main
+    /// one: pool off uids +501..+628 (tag and prefix suffixed "e"), an image +751..+878 (suffixed "i", or "ie").
     /// </summary>
-    public static async Task<BenchEmulator> StartAsync(bool poolOff = false)
+    public static async Task<BenchEmulator> StartAsync(bool poolOff = false, Emulator.Runtime.Image.ImageReference? image = null)
     {
-        string suffix = poolOff ? "e" : string.Empty;
+        string suffix = (image is null ? string.Empty : "i") + (poolOff ? "e" : string.Empty);
         var runtimeOptions = new BubblewrapRuntimeOptions
         {
             StateRoot = "/run/" + s_tag + suffix,
             CgroupParent = s_tag + suffix,
             NetnsPrefix = (s_slot == 0 ? "bent" : "bent" + s_slot) + suffix + "-",
-            UidBase = 630000 + (1000 * s_slot) + (poolOff ? 500 : 0),
+            UidBase = 630000 + (1000 * s_slot) + (image is null ? 0 : 250) + (poolOff ? 500 : 0),
             UidCount = 128,
+            Image = image ?? Emulator.Runtime.Image.ImageReference.Host,
         };
         var server = new EmulatorServer(new EmulatorOptions
         {

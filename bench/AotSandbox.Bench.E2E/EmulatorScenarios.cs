@@ -18,6 +18,13 @@ internal sealed class EmulatorScenarios(BenchEmulator emulator, ResultTable tabl
         await CreateRowAsync(poolOff, iterations, "pool empty", 3);
     }
 
+    /// <summary>
+    /// create → first exec result on <paramref name="imaged"/>, an emulator with no pool whose sandboxes use the image
+    /// named <paramref name="imageLabel"/>: every create starts a sandbox on the image.
+    /// </summary>
+    public Task CreateWithImageAsync(int iterations, BenchEmulator imaged, string imageLabel) =>
+        CreateRowAsync(imaged, iterations, $"pool empty, {imageLabel} image", 3);
+
     private async Task CreateRowAsync(BenchEmulator target, int iterations, string mode, double targetRatio)
     {
         var floor = new Samples();

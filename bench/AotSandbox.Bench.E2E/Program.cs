@@ -77,6 +77,9 @@ if (!skipE2E)
     {
         await using BenchEmulator poolOff = await BenchEmulator.StartAsync(poolOff: true);
         await scenarios.CreateToFirstResultAsync(iterations: 10, poolOff);
+        // The same with the pinned default image (built into the machine's image cache if it is not there yet).
+        await using BenchEmulator imaged = await BenchEmulator.StartAsync(poolOff: true, AotSandbox.Emulator.Runtime.Image.ImageReference.Default);
+        await scenarios.CreateWithImageAsync(iterations: 10, imaged, "default");
     }
 
     if (Runs("streaming"))

@@ -8,6 +8,7 @@ var root = new RootCommand("aotsandbox: run Adobe I/O Runtime-compatible sandbox
 Endpoint.AddTo(root);
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(ImageCommand.Create());
 root.Subcommands.Add(CreateCommand.Create());
 root.Subcommands.Add(ExecCommand.Create());
 root.Subcommands.Add(ShellCommand.Create());

@@ -61,11 +61,18 @@ internal static class ServeCommand
         {
             Description = "Behave like Adobe's service: advertise no extensions (no exec.replay, no file.range), refuse their use, cap client messages at 1 MiB.",
         };
+        var image = new Option<string>("--image")
+        {
+            Description = "Root filesystem of sandboxes: host (the host's /usr and a few /etc entries, read-only), default (the pinned Debian image: "
+                + "python3, node, npm, git, curl; built once with mmdebstrap, ~2 min), a root-owned rootfs directory, or an OCI image tarball (.tar, docker save / skopeo).",
+            DefaultValueFactory = _ => "host",
+        };
+        var imageCache = new Option<string?>("--image-cache") { Description = "Where built and imported images are cached (root-owned; default /var/cache/aotsandbox/images)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every sandbox and connection event." };
 
         var command = new Command("serve", "Run the local Runtime Sandboxes emulator (real bubblewrap sandboxes; needs root).")
         {
-            listen, ns, apiKey, stateDir, maxSandboxes, maxTotalPids, maxTotalMemory, maxPerNamespace, poolSize, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, strictProtocol, verbose,
+            listen, ns, apiKey, stateDir, maxSandboxes, maxTotalPids, maxTotalMemory, maxPerNamespace, poolSize, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, strictProtocol, image, imageCache, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -86,6 +93,7 @@ internal static class ServeCommand
             }
 
             bool logEverything = result.GetValue(verbose);
+            var bar = new ImageProgressBar();
             var options = new EmulatorOptions
             {
                 Listen = endPoint,
@@ -101,6 +109,9 @@ internal static class ServeCommand
                 PreviewListen = preview,
                 EgressAllowPrivateUpstreams = result.GetValue(egressAllowPrivate),
                 StrictProtocol = result.GetValue(strictProtocol),
+                Image = result.GetValue(image),
+                ImageCacheDirectory = result.GetValue(imageCache),
+                ImageProgress = bar.Report,
                 ConfigureLogging = logging =>
                 {
                     logging.AddSimpleConsole(console => console.SingleLine = true);
@@ -140,14 +151,17 @@ internal static class ServeCommand
             }
             catch (InvalidOperationException e)
             {
+                bar.Finish();
                 return CliOutput.Fail(e.Message);
             }
             catch (IOException e)
             {
+                bar.Finish();
                 return CliOutput.Fail($"Cannot listen on {endPoint}: {e.Message}");
             }
 
-            Console.Out.WriteLine($"aotsandbox emulator listening on {server.ApiHost} (namespace '{server.Namespace}'). Point the SDK at it with:");
+            bar.Finish();
+            Console.Out.WriteLine($"aotsandbox emulator listening on {server.ApiHost} (namespace '{server.Namespace}', image {options.Image}). Point the SDK at it with:");
             Console.Out.WriteLine($"export __OW_API_HOST={server.ApiHost}");
             Console.Out.WriteLine($"export __OW_NAMESPACE={server.Namespace}");
             Console.Out.WriteLine($"export __OW_API_KEY={server.ApiKey}");

@@ -33,6 +33,20 @@ public sealed class EmulatorOptions
     /// </summary>
     public string? InstanceName { get; set; }
 
+    /// <summary>
+    /// The sandboxes' root filesystem: <c>host</c> (null, the default: the host's /usr read-only), <c>default</c> (the
+    /// pinned Debian image, built on first use with mmdebstrap into <see cref="ImageCacheDirectory"/>), an absolute path
+    /// to a root-owned root filesystem directory, or to an OCI image layout tarball (<c>.tar</c>). Resolved in
+    /// <see cref="EmulatorServer.StartAsync"/>.
+    /// </summary>
+    public string? Image { get; set; }
+
+    /// <summary>Where built and imported images are cached (root-owned); null for /var/cache/aotsandbox/images.</summary>
+    public string? ImageCacheDirectory { get; set; }
+
+    /// <summary>Told the phase and percentage (0-100) while <see cref="EmulatorServer.StartAsync"/> builds or imports the image.</summary>
+    public Action<string, int>? ImageProgress { get; set; }
+
     /// <summary>Where the sandbox runtime keeps per-sandbox state; null lets the runtime choose (from <see cref="InstanceName"/>).</summary>
     public string? StateDirectory { get; set; }
 

@@ -108,6 +108,11 @@ public sealed class EmulatorServer : IAsyncDisposable
         {
             _runtime = CreateRuntime(_options);
             await _runtime.SweepLeftoversAsync(cancellationToken).ConfigureAwait(false);
+            if (_runtime is BubblewrapRuntime bubblewrap)
+            {
+                // Built or imported now, with the caller's progress, so the first create does not wait minutes.
+                await bubblewrap.ResolveImageAsync(EmulatorImages.ProgressOf(_options.ImageProgress), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (SandboxRuntimeUnavailableException e)
         {
@@ -316,6 +321,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         try
         {
             EmulatorInstance.Validate(options.InstanceName);
+            _ = Runtime.Image.ImageReference.Parse(options.Image ?? "host");
         }
         catch (ArgumentException e)
         {

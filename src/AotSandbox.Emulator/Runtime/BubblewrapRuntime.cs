@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using AotSandbox.Emulator.Runtime.Bubblewrap;
+using AotSandbox.Emulator.Runtime.Image;
 
 namespace AotSandbox.Emulator.Runtime;
 
@@ -15,6 +16,7 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
     private readonly HashSet<BubblewrapSandbox> _live = [];
     private readonly SemaphoreSlim _agentInstall = new(1, 1);
     private string? _installedAgent;
+    private SandboxImage? _image;
     private RuntimeOwnership? _ownership;
 
     /// <param name="options">Host settings; null for the defaults (state under /run/aotsandbox, uids from 200001).</param>
@@ -56,6 +58,7 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
         }
 
         var agent = await InstallAgentAsync(cancellationToken).ConfigureAwait(false);
+        var image = await ResolveImageAsync(null, cancellationToken).ConfigureAwait(false);
         var sandbox = new BubblewrapSandbox(_options, spec, _uids, _uids.Rent(), Forget);
         lock (_gate)
         {
@@ -64,7 +67,7 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
 
         try
         {
-            await sandbox.StartAsync(agent, cancellationToken).ConfigureAwait(false);
+            await sandbox.StartAsync(agent, image, cancellationToken).ConfigureAwait(false);
             return sandbox;
         }
         catch
@@ -102,6 +105,35 @@ internal sealed partial class BubblewrapRuntime : ISandboxRuntime
         lock (_gate)
         {
             _live.Remove(sandbox);
+        }
+    }
+
+    /// <summary>
+    /// Resolves <see cref="BubblewrapRuntimeOptions.Image"/> once (building or importing it into the image cache on
+    /// first use); later calls return the same image. Call it before serving, with a progress sink, so the first
+    /// sandbox does not wait minutes for a build.
+    /// </summary>
+    public async Task<SandboxImage> ResolveImageAsync(IProgress<ImageProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (_image is { } resolved)
+        {
+            return resolved;
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException();
+        }
+
+        await _agentInstall.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _image ??= await new ImageStore(_options.ImageCacheRoot).ResolveAsync(_options.Image, progress, cancellationToken).ConfigureAwait(false);
+            return _image;
+        }
+        finally
+        {
+            _agentInstall.Release();
         }
     }
 

@@ -1,3 +1,5 @@
+using AotSandbox.Emulator.Runtime.Image;
+
 namespace AotSandbox.Emulator.Runtime;
 
 /// <summary>Host-level settings of <see cref="BubblewrapRuntime"/>. The defaults suit a dedicated Debian 12 machine.</summary>
@@ -35,6 +37,16 @@ internal sealed record BubblewrapRuntimeOptions
 
     /// <summary>See <see cref="PasswdPath"/>.</summary>
     public string GroupPath { get; init; } = "/etc/group";
+
+    /// <summary>
+    /// What sandboxes see as their root filesystem: the host's /usr (<see cref="ImageReference.Host"/>, the default),
+    /// the pinned Debian image, a directory or an OCI tarball. Resolved once per runtime, before the first sandbox starts,
+    /// so every sandbox of the runtime (pooled ones included) uses the same image.
+    /// </summary>
+    public ImageReference Image { get; init; } = ImageReference.Host;
+
+    /// <summary>The root-owned cache of built and imported images, shared by every instance on the machine.</summary>
+    public string ImageCacheRoot { get; init; } = ImageLayout.DefaultCacheRoot;
 
     /// <summary>Executables used on the host.</summary>
     public string BwrapPath { get; init; } = "/usr/bin/bwrap";

@@ -70,6 +70,36 @@ internal static partial class TrustedStatePath
     }
 
     /// <summary>
+    /// Accepts an existing directory only when it is trusted by the same rules as <see cref="EnsureDirectory"/>, without
+    /// creating anything: for directories the emulator reads and hands to sandboxes (an image given as --image DIR).
+    /// </summary>
+    /// <exception cref="SandboxRuntimeUnavailableException">Missing or untrusted (one line: which component, why).</exception>
+    public static void VerifyExisting(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException();
+        }
+
+        if (!Path.IsPathFullyQualified(path))
+        {
+            throw new SandboxRuntimeUnavailableException($"'{path}' must be an absolute path");
+        }
+
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        uint owner = GetEffectiveUserId();
+        Verify("/", Stat("/") ?? throw new SandboxRuntimeUnavailableException("cannot stat /"), owner, isTarget: full == "/");
+        string current = "/";
+        string[] parts = full.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            current = Path.Join(current, parts[i]);
+            FileStatus status = Stat(current) ?? throw new SandboxRuntimeUnavailableException($"'{current}' does not exist");
+            Verify(current, status, owner, isTarget: i == parts.Length - 1);
+        }
+    }
+
+    /// <summary>
     /// Creates <paramref name="path"/> exclusively (O_CREAT|O_EXCL: fails on anything already there, a symlink
     /// included) with <paramref name="mode"/>. For fresh directories the runtime just created.
     /// </summary>

@@ -24,10 +24,19 @@ public sealed class CliCommandTests(CliFixture fixture)
     {
         CliRun run = await fixture.RunAsync("--help");
         Assert.Equal(0, run.ExitCode);
-        foreach (string command in new[] { "serve", "demo", "create", "exec", "attach", "kill", "cp", "ls", "cat", "url", "status", "destroy" })
+        foreach (string command in new[] { "serve", "demo", "image", "create", "exec", "attach", "kill", "cp", "ls", "cat", "url", "status", "destroy" })
         {
             Assert.Contains(command, run.Stdout, StringComparison.Ordinal);
         }
+
+        CliRun serveHelp = await fixture.RunAsync("serve", "--help");
+        Assert.Contains("--image", serveHelp.Stdout, StringComparison.Ordinal);
+        Assert.Contains("OCI image tarball", serveHelp.Stdout, StringComparison.Ordinal);
+        CliRun imageHelp = await fixture.RunAsync("image", "build", "--help");
+        Assert.Contains("mmdebstrap", imageHelp.Stdout, StringComparison.Ordinal);
+        CliRun noImage = await fixture.RunAsync("image", "build", "/nonexistent-aotsb-image");
+        Assert.Equal(1, noImage.ExitCode);
+        AssertOneErrorLine(noImage, "expected host, default, a root filesystem directory, or an OCI image tarball");
 
         CliRun bare = await fixture.RunAsync();
         Assert.Equal(0, bare.ExitCode);

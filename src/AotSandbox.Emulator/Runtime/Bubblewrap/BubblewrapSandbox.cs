@@ -59,7 +59,7 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
     public string? TerminationReason => Volatile.Read(ref _failure) ?? _channel?.FailureReason;
 
     /// <summary>Creates the host resources, starts bwrap through the launcher and waits for the agent's first pong.</summary>
-    public async Task StartAsync(string agentHostPath, CancellationToken cancellationToken)
+    public async Task StartAsync(string agentHostPath, Image.SandboxImage image, CancellationToken cancellationToken)
     {
         _state.Create();
         _state.PrepareMountPoints(_spec.ReadOnlyMounts);
@@ -84,7 +84,7 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         }
 
         startInfo.ArgumentList.Add("--");
-        foreach (var argument in BwrapArguments.Build(_options.BwrapPath, agentHostPath, _state, _spec, _options.HomeBytes))
+        foreach (var argument in BwrapArguments.Build(_options.BwrapPath, agentHostPath, _state, _spec, _options.HomeBytes, image))
         {
             startInfo.ArgumentList.Add(argument);
         }

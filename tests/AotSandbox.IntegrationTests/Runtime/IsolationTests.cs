@@ -95,8 +95,11 @@ public sealed class IsolationTests(RuntimeFixture fixture)
     [Fact]
     public async Task Network_HasOnlyLoopback()
     {
-        // No route at all, not a timeout: the namespace has only lo.
-        const string Connect = "def connect():\n    s = socket.socket(); s.settimeout(1); s.connect(('10.255.255.1', 80))\nattempt('connect', connect)";
-        (await _sandbox.PythonProbeAsync(Connect)).AssertEachRefused(["connect"], "ENETUNREACH");
+        // No route at all: the namespace has only lo and an empty IPv4 routing table, so any connect to a non-local
+        // address fails with ENETUNREACH before a packet exists. Read from the tables rather than proven by a connect:
+        // the tests never aim at an address outside loopback and their own namespaces, not even an unroutable one.
+        Assert.Equal("lo", await Out("ls /sys/class/net"));
+        Assert.Equal("", await Out("tail -n +2 /proc/net/route"));
+        Assert.Equal("", await Out("grep -v ' lo$' /proc/net/ipv6_route || true"));
     }
 }

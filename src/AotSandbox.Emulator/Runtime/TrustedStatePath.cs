@@ -36,7 +36,17 @@ internal static partial class TrustedStatePath
     /// one only when it is trusted (see the class summary).
     /// </summary>
     /// <exception cref="SandboxRuntimeUnavailableException">A component is untrusted (one line: which, why, what to do).</exception>
-    public static void EnsureDirectory(string path)
+    public static void EnsureDirectory(string path) => Walk(path, create: true, "state directory ");
+
+    /// <summary>
+    /// Accepts an existing directory only when it is trusted by the same rules as <see cref="EnsureDirectory"/>, without
+    /// creating anything: for directories the emulator reads and hands to sandboxes (an image given as --image DIR).
+    /// </summary>
+    /// <exception cref="SandboxRuntimeUnavailableException">Missing or untrusted (one line: which component, why).</exception>
+    public static void VerifyExisting(string path) => Walk(path, create: false, string.Empty);
+
+    /// <summary>Checks every component from / down to <paramref name="path"/>; missing ones are made when <paramref name="create"/>.</summary>
+    private static void Walk(string path, bool create, string what)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -45,7 +55,7 @@ internal static partial class TrustedStatePath
 
         if (!Path.IsPathFullyQualified(path))
         {
-            throw new SandboxRuntimeUnavailableException($"state directory '{path}' must be an absolute path");
+            throw new SandboxRuntimeUnavailableException($"{what}'{path}' must be an absolute path");
         }
 
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
@@ -59,43 +69,18 @@ internal static partial class TrustedStatePath
             FileStatus? status = Stat(current);
             if (status is null)
             {
+                if (!create)
+                {
+                    throw new SandboxRuntimeUnavailableException($"'{current}' does not exist");
+                }
+
                 // mkdir(2) never follows a planted final symlink (EEXIST), and the re-check below sees who made it if
                 // someone raced us in a sticky directory.
                 Directory.CreateDirectory(current, DirectoryMode);
-                status = Stat(current) ?? throw new SandboxRuntimeUnavailableException($"state directory '{current}' vanished while being created");
+                status = Stat(current) ?? throw new SandboxRuntimeUnavailableException($"{what}'{current}' vanished while being created");
             }
 
             Verify(current, status.Value, owner, isTarget: i == parts.Length - 1);
-        }
-    }
-
-    /// <summary>
-    /// Accepts an existing directory only when it is trusted by the same rules as <see cref="EnsureDirectory"/>, without
-    /// creating anything: for directories the emulator reads and hands to sandboxes (an image given as --image DIR).
-    /// </summary>
-    /// <exception cref="SandboxRuntimeUnavailableException">Missing or untrusted (one line: which component, why).</exception>
-    public static void VerifyExisting(string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            throw new PlatformNotSupportedException();
-        }
-
-        if (!Path.IsPathFullyQualified(path))
-        {
-            throw new SandboxRuntimeUnavailableException($"'{path}' must be an absolute path");
-        }
-
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
-        uint owner = GetEffectiveUserId();
-        Verify("/", Stat("/") ?? throw new SandboxRuntimeUnavailableException("cannot stat /"), owner, isTarget: full == "/");
-        string current = "/";
-        string[] parts = full.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        for (int i = 0; i < parts.Length; i++)
-        {
-            current = Path.Join(current, parts[i]);
-            FileStatus status = Stat(current) ?? throw new SandboxRuntimeUnavailableException($"'{current}' does not exist");
-            Verify(current, status, owner, isTarget: i == parts.Length - 1);
         }
     }
 

@@ -28,7 +28,7 @@ public sealed class EmulatorCrashTests
     [Fact]
     public async Task SigkillMidExec_ThenRestart_SweepsEverything_AndTheLostSandboxIsNotFound()
     {
-        int port = FreePort();
+        int port = ReliabilityHostProcess.FreePort();
         var connection = new SandboxConnectionOptions { ApiHost = $"http://127.0.0.1:{port}", Namespace = "crash", ApiKey = Key };
         string lostId;
         HashSet<string> crashed;
@@ -94,7 +94,7 @@ public sealed class EmulatorCrashTests
         // Readiness through a file, not stdout: a redirected pipe would also be inherited by whatever the host spawns.
         string ready = Path.Combine(Path.GetTempPath(), "aotsb-reltest-ready-" + Guid.NewGuid().ToString("N"));
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false };
-        start.ArgumentList.Add(LocateHost());
+        start.ArgumentList.Add(ReliabilityHostProcess.LocateDll());
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add(Key);
         start.ArgumentList.Add(ready);
@@ -109,23 +109,6 @@ public sealed class EmulatorCrashTests
 
         File.Delete(ready);
         return process;
-    }
-
-    private static string LocateHost()
-    {
-        // Same configuration as this test assembly: .../tests/AotSandbox.IntegrationTests/bin/<Config>/net10.0/
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        string configuration = here.Parent!.Name;
-        string dll = Path.Combine(here.Parent!.Parent!.Parent!.Parent!.FullName, "AotSandbox.ReliabilityHost", "bin", configuration, "net10.0", "AotSandbox.ReliabilityHost.dll");
-        Assert.True(File.Exists(dll), "build tests/AotSandbox.ReliabilityHost first: " + dll);
-        return dll;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)

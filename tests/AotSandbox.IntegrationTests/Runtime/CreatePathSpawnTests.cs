@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using AotSandbox.Emulator.Runtime;
 using AotSandbox.Emulator.Runtime.Bubblewrap;
 using AotSandbox.IntegrationTests.Native;
+using AotSandbox.IntegrationTests.Reliability;
 
 namespace AotSandbox.IntegrationTests.Runtime;
 
@@ -25,10 +26,10 @@ public sealed partial class CreatePathSpawnTests
     public async Task CreateAndDestroy_ExecuteOnlyTheLauncherBwrapAndTheAgent()
     {
         RequiredTool.Ensure("strace");
-        string host = LocateHost();
+        string host = ReliabilityHostProcess.LocateDll();
         string trace = Path.Combine(Path.GetTempPath(), "aotsb-netnstest-trace-" + Guid.NewGuid().ToString("N"));
         string ready = trace + ".ready";
-        int port = FreePort();
+        int port = ReliabilityHostProcess.FreePort();
         var start = new ProcessStartInfo("strace") { UseShellExecute = false, RedirectStandardError = true };
         foreach (string argument in (string[])["-f", "--seccomp-bpf", "-qq", "-e", "trace=execve", "-e", "signal=none", "-o", trace, "--",
             "dotnet", host, port.ToString(CultureInfo.InvariantCulture), Key, ready,
@@ -103,22 +104,6 @@ public sealed partial class CreatePathSpawnTests
         }
 
         return execs;
-    }
-
-    private static string LocateHost()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        string configuration = here.Parent!.Name;
-        string dll = Path.Combine(here.Parent!.Parent!.Parent!.Parent!.FullName, "AotSandbox.ReliabilityHost", "bin", configuration, "net10.0", "AotSandbox.ReliabilityHost.dll");
-        Assert.True(File.Exists(dll), "build tests/AotSandbox.ReliabilityHost first: " + dll);
-        return dll;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"^(\d+) +execve\(""([^""]*)""")]

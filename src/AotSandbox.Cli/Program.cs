@@ -33,4 +33,8 @@ if (parse.Action is ParseErrorAction && parse.Errors.Count > 0)
     return CliOutput.Fail($"{error} (see `{command} --help`)", CliOutput.UsageExitCode);
 }
 
-return await parse.InvokeAsync().ConfigureAwait(false);
+// Ctrl+C / SIGTERM cancel the command's token; System.CommandLine then force-exits with 128 + n after this timeout
+// (2 s by default). `serve` needs longer: it destroys every sandbox, pre-warmed ones included, before it exits 0, and
+// under load that took over 2 s. Every other command returns promptly once cancelled.
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) };
+return await parse.InvokeAsync(invocation).ConfigureAwait(false);

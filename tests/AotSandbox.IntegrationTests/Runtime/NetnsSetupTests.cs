@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using AotSandbox.Emulator.Network;
 using AotSandbox.Emulator.Runtime;
 using AotSandbox.Emulator.Runtime.Bubblewrap;
@@ -113,6 +114,37 @@ public sealed class NetnsSetupTests(ITestOutputHelper output)
         await NetworkNamespace.DeleteAsync(IpPathUnused, name);
         Assert.False(File.Exists(NetworkNamespace.PathOf(name)));
         Assert.DoesNotContain(name, (await Sh("ip netns list")).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Apply_Works_WhenTheEmulatorHoldsMoreThan1024Descriptors()
+    {
+        // An emulator with many connections holds over 1024 descriptors; libnftables waits for the kernel with select(2),
+        // whose fd_set cannot hold such a number: glibc aborted this whole test process ("bit out of range 0 - FD_SETSIZE
+        // on fd_set", seen in CI) before the firewall worker got a descriptor table of its own.
+        string name = NewName();
+        var held = new List<SafeHandle>();
+        try
+        {
+            while (held.Count < 1100)
+            {
+                held.Add(File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read));
+            }
+
+            Assert.True(held[^1].DangerousGetHandle() >= 1024, "the test must hold a descriptor above FD_SETSIZE");
+            await NetworkNamespace.CreateAsync(IpPathUnused, name, CancellationToken.None);
+            await NetnsFirewall.ApplyAsync(NetworkNamespace.PathOf(name), CancellationToken.None);
+            Assert.Contains("redirect to :15001", (await Sh($"ip netns exec {name} nft list ruleset")).Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (SafeHandle handle in held)
+            {
+                handle.Dispose();
+            }
+
+            await NetworkNamespace.DeleteAsync(IpPathUnused, name);
+        }
     }
 
     private static string NewName() => NetnsSetupCollection.Range.NetnsPrefix + "t" + Guid.NewGuid().ToString("N")[..12];

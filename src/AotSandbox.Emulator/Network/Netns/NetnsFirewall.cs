@@ -45,8 +45,8 @@ internal static class NetnsFirewall
     public static async Task ApplyAsync(string netnsPath, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using SafeFileHandle netns = NetnsSocketFactory.OpenNamespace(netnsPath);
-        await NetnsWorker.Shared.RunInAsync(netns, ApplyInCurrentNamespace).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        // The worker with its own descriptor table: libnftables' select(2) aborts on a descriptor >= 1024 (NetnsWorker).
+        await NetnsWorker.SharedWithPrivateFiles.RunInAsync(netnsPath, ApplyInCurrentNamespace).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs on the worker thread, inside the sandbox namespace.</summary>

@@ -11,20 +11,32 @@ namespace AotSandbox.Emulator.Network;
 /// thread-pool thread must never switch: unrelated code would run in the sandbox's namespace. So no other code ever
 /// runs on this thread, every item returns it to the namespace it started in, and if that return ever fails the
 /// thread marks itself broken and refuses all further work instead of running it in the wrong place.
+/// <para>
+/// A worker made with <c>privateFileTable</c> also has a descriptor table of its own (unshare(CLONE_FILES), then the
+/// files, sockets and pipes closed in that copy), so whatever it opens gets a small number whatever the
+/// process holds. libnftables needs that: it waits for the kernel's answers with select(2), whose fd_set cannot hold
+/// a descriptor of 1024 or more (glibc aborts the whole process, or without fortification memory is overwritten),
+/// and an emulator with many connections easily holds that many. Nothing such a worker creates may leave it (its
+/// numbers mean nothing in the process's table), so it takes namespaces by path and its work returns no handles.
+/// </para>
 /// </summary>
 internal sealed partial class NetnsWorker : IDisposable
 {
     private const int CloneNewNet = 0x40000000;
+    private const int CloneFiles = 0x00000400;
 
     private static readonly Lazy<NetnsWorker> SharedWorker = new(() => new NetnsWorker("aotsandbox-netns-setup"));
+    private static readonly Lazy<NetnsWorker> SharedPrivateWorker = new(() => new NetnsWorker("aotsandbox-netns-firewall", privateFileTable: true));
 
     private readonly BlockingCollection<WorkItem> _items = new(boundedCapacity: 1024);
     private readonly Thread _thread;
+    private readonly bool _privateFileTable;
     private volatile bool _broken;
 
-    /// <summary>Starts the worker thread.</summary>
-    public NetnsWorker(string threadName)
+    /// <summary>Starts the worker thread; see the class summary for <paramref name="privateFileTable"/>.</summary>
+    public NetnsWorker(string threadName, bool privateFileTable = false)
     {
+        _privateFileTable = privateFileTable;
         _thread = new Thread(Run) { IsBackground = true, Name = threadName };
         _thread.Start();
     }
@@ -32,18 +44,33 @@ internal sealed partial class NetnsWorker : IDisposable
     /// <summary>The process-wide worker the static namespace set-up code uses (created on first use, never stopped).</summary>
     public static NetnsWorker Shared => SharedWorker.Value;
 
+    /// <summary>The process-wide worker with a descriptor table of its own, for libnftables (created on first use, never stopped).</summary>
+    public static NetnsWorker SharedWithPrivateFiles => SharedPrivateWorker.Value;
+
     /// <summary>Runs <paramref name="work"/> on the worker inside <paramref name="netns"/> (an open namespace file).</summary>
     public Task<T> RunInAsync<T>(SafeFileHandle netns, Func<T> work)
     {
         ArgumentNullException.ThrowIfNull(netns);
-        return Enqueue(new WorkItem<T>(netns, work));
+        if (_privateFileTable)
+        {
+            throw new InvalidOperationException("a worker with its own descriptor table cannot use the process's handles: pass the namespace's path");
+        }
+
+        return Enqueue(new WorkItem<T>(netns, null, work));
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the worker inside the namespace file at <paramref name="netnsPath"/>, opened by the worker.</summary>
+    public Task<T> RunInAsync<T>(string netnsPath, Func<T> work)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(netnsPath);
+        return Enqueue(new WorkItem<T>(null, netnsPath, work));
     }
 
     /// <summary>
     /// Runs <paramref name="work"/> on the worker inside a brand-new network namespace (unshare(CLONE_NEWNET)); the
     /// namespace lives on only if <paramref name="work"/> pins it (e.g. by bind-mounting /proc/thread-self/ns/net).
     /// </summary>
-    public Task<T> RunInNewAsync<T>(Func<T> work) => Enqueue(new WorkItem<T>(null, work));
+    public Task<T> RunInNewAsync<T>(Func<T> work) => Enqueue(new WorkItem<T>(null, null, work));
 
     /// <summary>Stops the worker.</summary>
     public void Dispose()
@@ -65,6 +92,17 @@ internal sealed partial class NetnsWorker : IDisposable
 
     private void Run()
     {
+        if (_privateFileTable && !TryTakePrivateFileTable())
+        {
+            _broken = true;
+            foreach (WorkItem item in _items.GetConsumingEnumerable())
+            {
+                item.Fail(new InvalidOperationException("the network namespace worker could not get a descriptor table of its own"));
+            }
+
+            return;
+        }
+
         using SafeFileHandle home = File.OpenHandle("/proc/thread-self/ns/net", FileMode.Open, FileAccess.Read);
         foreach (WorkItem item in _items.GetConsumingEnumerable())
         {
@@ -75,13 +113,20 @@ internal sealed partial class NetnsWorker : IDisposable
             }
 
             bool left = false;
+            SafeFileHandle? opened = null;
             try
             {
-                int result = item.Netns is null ? Unshare(CloneNewNet) : SetNs(item.Netns, CloneNewNet);
+                SafeFileHandle? target = item.Netns;
+                if (item.NetnsPath is not null)
+                {
+                    target = opened = File.OpenHandle(item.NetnsPath, FileMode.Open, FileAccess.Read);
+                }
+
+                int result = target is null ? Unshare(CloneNewNet) : SetNs(target, CloneNewNet);
                 if (result != 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();
-                    throw new IOException($"{(item.Netns is null ? "unshare(CLONE_NEWNET)" : "setns into the network namespace")} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
+                    throw new IOException($"{(target is null ? "unshare(CLONE_NEWNET)" : "setns into the network namespace")} failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})");
                 }
 
                 left = true;
@@ -95,12 +140,53 @@ internal sealed partial class NetnsWorker : IDisposable
             }
             finally
             {
+                opened?.Dispose();
                 if (left && SetNs(home, CloneNewNet) != 0)
                 {
                     _broken = true;
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Gives this thread a copy of the descriptor table and closes, in the copy only, every file, socket and pipe above
+    /// stderr (the process's table is untouched): from here on, what the thread opens gets a small number, and the copy
+    /// holds none of the process's connections open after the process closes them. Memory files and anonymous inodes
+    /// stay: the runtime maps code through one (W^X double mapping) on every thread.
+    /// </summary>
+    private static bool TryTakePrivateFileTable()
+    {
+        if (Unshare(CloneFiles) != 0)
+        {
+            return false;
+        }
+
+        foreach (string entry in Directory.GetFiles("/proc/thread-self/fd"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int fd)
+                || fd < 3)
+            {
+                continue;
+            }
+
+            string? target;
+            try
+            {
+                target = new FileInfo(entry).LinkTarget;
+            }
+            catch (IOException)
+            {
+                continue; // the directory's own descriptor, closed since the listing
+            }
+
+            if (target is not null && !target.StartsWith("/memfd:", StringComparison.Ordinal) && !target.StartsWith("anon_inode:", StringComparison.Ordinal))
+            {
+                _ = Close(fd);
+            }
+        }
+
+        return true;
     }
 
     private static int SetNs(SafeFileHandle fd, int nstype)
@@ -126,17 +212,23 @@ internal sealed partial class NetnsWorker : IDisposable
     [LibraryImport("libc", EntryPoint = "unshare", SetLastError = true)]
     private static partial int Unshare(int flags);
 
-    private abstract class WorkItem(SafeFileHandle? netns)
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    private abstract class WorkItem(SafeFileHandle? netns, string? netnsPath)
     {
-        /// <summary>The namespace to enter; null = a new one.</summary>
+        /// <summary>The namespace to enter; null with a null <see cref="NetnsPath"/> = a new one.</summary>
         public SafeFileHandle? Netns { get; } = netns;
+
+        /// <summary>The namespace to enter, opened by the worker (the only way into a worker with its own descriptor table).</summary>
+        public string? NetnsPath { get; } = netnsPath;
 
         public abstract void Execute();
 
         public abstract void Fail(Exception exception);
     }
 
-    private sealed class WorkItem<T>(SafeFileHandle? netns, Func<T> work) : WorkItem(netns)
+    private sealed class WorkItem<T>(SafeFileHandle? netns, string? netnsPath, Func<T> work) : WorkItem(netns, netnsPath)
     {
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -101,6 +101,11 @@ if (!skipE2E)
     if (Runs("coldstart"))
     {
         await coldStart.ColdStartAsync(iterations: 10);
+
+        // wss:// beside it: the same client against an emulator serving TLS with a CA made for this run.
+        using var tls = new BenchTlsCertificates();
+        await using BenchEmulator tlsEmulator = await BenchEmulator.StartTlsAsync(tls);
+        await coldStart.ColdStartWssAsync(tlsEmulator, tls.AuthorityPemFile, iterations: 10);
     }
 
     if (Runs("rss"))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
 using AotSandbox;
 
 // Usage:
@@ -8,15 +9,32 @@ using AotSandbox;
 //   split  API_HOST NAMESPACE API_KEY SANDBOX_ID TOKEN   profile of attach: a cold GET alone ("rest"), then the attach
 //                                                        (warm GET + WebSocket connect + auth), exec `true`, destroy
 //   stream API_HOST NAMESPACE API_KEY SANDBOX_ID TOKEN BYTES   exec a command printing BYTES of base64, report RSS
+// Any mode may end with `--ca FILE.pem`: trust that CA (a wss:// emulator with a private CA); milestone "ca" marks it
+// loaded, which is the first use of OpenSSL (the shim, libssl and libcrypto) in this process.
 // Each milestone prints "t NAME TIMESTAMP" on the monotonic clock (Stopwatch, CLOCK_MONOTONIC on Linux), which the
 // parent shares, so "process start → connected session" is measured apart from create/exec/destroy.
 Mark("main");
 string mode = args[0];
-var connection = new SandboxConnectionOptions { ApiHost = args[1], Namespace = args[2], ApiKey = args[3] };
+X509Certificate2Collection? authorities = null;
+if (args.Length >= 2 && args[^2] == "--ca")
+{
+    authorities = [];
+    authorities.ImportFromPemFile(args[^1]);
+    Mark("ca");
+}
+
+var connection = new SandboxConnectionOptions { ApiHost = args[1], Namespace = args[2], ApiKey = args[3], TrustedCertificateAuthorities = authorities };
 Sandbox sandbox;
 if (mode == "create")
 {
-    sandbox = await Sandbox.CreateAsync(new SandboxCreateOptions { ApiHost = args[1], Namespace = args[2], ApiKey = args[3], Name = "coldstart" });
+    sandbox = await Sandbox.CreateAsync(new SandboxCreateOptions
+    {
+        ApiHost = args[1],
+        Namespace = args[2],
+        ApiKey = args[3],
+        Name = "coldstart",
+        TrustedCertificateAuthorities = authorities,
+    });
 }
 else
 {

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using AotSandbox.Emulator;
 using AotSandbox.Emulator.Runtime;
 
@@ -14,9 +15,16 @@ internal sealed class BenchEmulator : IAsyncDisposable
     private static readonly int s_slot = ReadSlot();
     private static readonly string s_tag = s_slot == 0 ? "aotsb-benchtest" : "aotsb-benchtest" + s_slot;
 
-    private BenchEmulator(EmulatorServer server) => Server = server;
+    private BenchEmulator(EmulatorServer server, X509Certificate2? authority)
+    {
+        Server = server;
+        Authority = authority;
+    }
 
     public EmulatorServer Server { get; }
+
+    /// <summary>The CA clients must trust when the emulator serves TLS (see <see cref="StartTlsAsync"/>); null for plain http.</summary>
+    public X509Certificate2? Authority { get; }
 
     /// <summary>
     /// Starts the bench's emulator with the default pre-warmed pool. <paramref name="poolOff"/> starts one with no pool
@@ -27,13 +35,25 @@ internal sealed class BenchEmulator : IAsyncDisposable
     public static async Task<BenchEmulator> StartAsync(bool poolOff = false, Emulator.Runtime.Image.ImageReference? image = null)
     {
         string suffix = (image is null ? string.Empty : "i") + (poolOff ? "e" : string.Empty);
+        return await StartAsync(suffix, (image is null ? 0 : 250) + (poolOff ? 500 : 0), 128, poolOff, image, tls: null);
+    }
+
+    /// <summary>
+    /// Starts one serving its API over TLS (<see cref="EmulatorOptions.ServerCertificate"/>) with <paramref name="tls"/>'s
+    /// server certificate, so answers name wss://; default pool, host view. Its own range in the slot: uids +881..+944,
+    /// tag and prefix suffixed "t".
+    /// </summary>
+    public static Task<BenchEmulator> StartTlsAsync(BenchTlsCertificates tls) => StartAsync("t", 880, 64, poolOff: false, image: null, tls);
+
+    private static async Task<BenchEmulator> StartAsync(string suffix, int uidOffset, int uidCount, bool poolOff, Emulator.Runtime.Image.ImageReference? image, BenchTlsCertificates? tls)
+    {
         var runtimeOptions = new BubblewrapRuntimeOptions
         {
             StateRoot = "/run/" + s_tag + suffix,
             CgroupParent = s_tag + suffix,
             NetnsPrefix = (s_slot == 0 ? "bent" : "bent" + s_slot) + suffix + "-",
-            UidBase = 630000 + (1000 * s_slot) + (image is null ? 0 : 250) + (poolOff ? 500 : 0),
-            UidCount = 128,
+            UidBase = 630000 + (1000 * s_slot) + uidOffset,
+            UidCount = uidCount,
             Image = image ?? Emulator.Runtime.Image.ImageReference.Host,
         };
         var server = new EmulatorServer(new EmulatorOptions
@@ -41,10 +61,11 @@ internal sealed class BenchEmulator : IAsyncDisposable
             Namespace = "bench",
             MaxSandboxes = 100,
             PoolSize = poolOff ? 0 : EmulatorOptions.DefaultPoolSize,
+            ServerCertificate = tls?.Server,
             RuntimeFactory = _ => new BubblewrapRuntime(runtimeOptions),
         });
         await server.StartAsync();
-        return new BenchEmulator(server);
+        return new BenchEmulator(server, tls?.Authority);
     }
 
     /// <summary>Create options; SMALL (0.5 cpu) unless a throughput test asks for LARGE (all cores), so the cgroup quota is not what it measures.</summary>
@@ -55,6 +76,7 @@ internal sealed class BenchEmulator : IAsyncDisposable
         ApiKey = Server.ApiKey,
         Name = name,
         Size = size,
+        TrustedCertificateAuthorities = Authority is null ? null : [Authority],
     };
 
     public SandboxConnectionOptions Connection() => new()
@@ -62,6 +84,7 @@ internal sealed class BenchEmulator : IAsyncDisposable
         ApiHost = Server.ApiHost,
         Namespace = Server.Namespace,
         ApiKey = Server.ApiKey,
+        TrustedCertificateAuthorities = Authority is null ? null : [Authority],
     };
 
     /// <summary>Waits until every pool entry is started and idle (no-op without a pool), so a create can claim one.</summary>

@@ -11,7 +11,8 @@ internal static class ChildProcesses
 
     /// <summary>Runs a program to its end within <paramref name="timeout"/>, returning its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output, long StartTimestamp, long EndTimestamp)> RunAsync(
-        string file, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, bool echo = false)
+        string file, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, bool echo = false,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(file)
         {
@@ -20,6 +21,10 @@ internal static class ChildProcesses
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory ?? RepositoryRoot,
         };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);

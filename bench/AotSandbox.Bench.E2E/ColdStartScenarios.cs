@@ -91,6 +91,103 @@ internal sealed class ColdStartScenarios(BenchEmulator emulator, ResultTable tab
         table.Note($"AOT client in create mode (p50 of 3): process start → created + connected {F(createMode.P50, "0.0")} ms, → first exec result {F(createExec.P50, "0.0")} ms.");
     }
 
+    /// <summary>
+    /// The same cold start against an emulator serving TLS with a private CA (<c>--ca FILE</c> to the client): reported
+    /// beside the ws:// row, with OpenSSL's first load (milestone "ca") and the TLS connection apart. Each iteration
+    /// runs hello world again, so the ratio pairs samples from the same moments of machine load.
+    /// </summary>
+    public async Task ColdStartWssAsync(BenchEmulator tlsEmulator, string authorityPemFile, int iterations)
+    {
+        var hello = new Samples();
+        var connected = new Samples();
+        var main = new Samples();
+        var caLoaded = new Samples();
+        SandboxConnectionOptions c = tlsEmulator.Connection();
+        Require(c.ApiHost!.StartsWith("https://", StringComparison.Ordinal), "the TLS emulator answers on " + c.ApiHost);
+        for (int i = 0; i < iterations + 1; i++)
+        {
+            (int helloCode, string helloOut, long h0, long h1) = await ChildProcesses.RunAsync(helloPath, [], ChildTimeout);
+            Require(helloCode == 0 && helloOut.Contains("hello, world", StringComparison.Ordinal), "AOT hello world failed: " + helloOut);
+
+            string id;
+            string token;
+            await using (Sandbox prepared = await Sandbox.CreateAsync(tlsEmulator.Create($"bench-coldtls-{i}")))
+            {
+                Require(prepared.WebSocketEndpoint.StartsWith("wss://", StringComparison.Ordinal), "the TLS emulator named " + prepared.WebSocketEndpoint);
+                id = prepared.Id;
+                token = prepared.SessionToken!;
+            }
+
+            (int code, string output, long t0, _) = await ChildProcesses.RunAsync(
+                clientPath, ["attach", c.ApiHost!, c.Namespace!, c.ApiKey!, id, token, "--ca", authorityPemFile], ChildTimeout);
+            Require(code == 0, "the AOT client over wss:// failed: " + output);
+            Dictionary<string, double> m = ChildProcesses.Milestones(output, t0);
+            if (i == 0)
+            {
+                continue;
+            }
+
+            hello.Add(System.Diagnostics.Stopwatch.GetElapsedTime(h0, h1));
+            main.Add(m["main"]);
+            caLoaded.Add(m["ca"] - m["main"]);
+            connected.Add(m["connected"]);
+        }
+
+        double ratio = connected.P50 / hello.P50;
+        table.Add(new ResultRow(
+            "AOT client cold start over wss:// (TLS, private CA from a PEM file): process start → attached session (p50 / p90)",
+            $"{F(connected.P50, "0.0")} / {F(connected.P90, "0.0")} ms",
+            $"AOT hello world, start → exit: {F(hello.P50, "0.0")} / {F(hello.P90, "0.0")} ms",
+            F(ratio) + "×",
+            "reported beside ws:// (≤ 2× is for ws://)",
+            "reported"));
+
+        var restCold = new Samples();
+        var attachAfterRest = new Samples();
+        for (int i = 0; i < 5; i++)
+        {
+            string sid;
+            string stoken;
+            await using (Sandbox prepared = await Sandbox.CreateAsync(tlsEmulator.Create($"bench-splittls-{i}")))
+            {
+                sid = prepared.Id;
+                stoken = prepared.SessionToken!;
+            }
+
+            (int code, string output, long t0, _) = await ChildProcesses.RunAsync(
+                clientPath, ["split", c.ApiHost!, c.Namespace!, c.ApiKey!, sid, stoken, "--ca", authorityPemFile], ChildTimeout);
+            Require(code == 0, "the AOT client (split, wss://) failed: " + output);
+            Dictionary<string, double> m = ChildProcesses.Milestones(output, t0);
+            restCold.Add(m["rest"] - m["ca"]);
+            attachAfterRest.Add(m["connected"] - m["rest"]);
+        }
+
+        // The same split with the process's trust store reduced to the private CA (OpenSSL's SSL_CERT_FILE/SSL_CERT_DIR,
+        // which .NET honours): what the TLS connection costs without .NET loading the system roots for the chain that the
+        // SDK's check takes the system verdict from first.
+        var restOnlyCa = new Samples();
+        var onlyCa = new Dictionary<string, string> { ["SSL_CERT_FILE"] = authorityPemFile, ["SSL_CERT_DIR"] = Path.Combine(Path.GetDirectoryName(authorityPemFile)!, "no-such-dir") };
+        for (int i = 0; i < 5; i++)
+        {
+            string sid;
+            string stoken;
+            await using (Sandbox prepared = await Sandbox.CreateAsync(tlsEmulator.Create($"bench-onlyca-{i}")))
+            {
+                sid = prepared.Id;
+                stoken = prepared.SessionToken!;
+            }
+
+            (int code, string output, long t0, _) = await ChildProcesses.RunAsync(
+                clientPath, ["split", c.ApiHost!, c.Namespace!, c.ApiKey!, sid, stoken, "--ca", authorityPemFile], ChildTimeout, environment: onlyCa);
+            Require(code == 0, "the AOT client (split, wss://, only the CA trusted) failed: " + output);
+            Dictionary<string, double> m = ChildProcesses.Milestones(output, t0);
+            restOnlyCa.Add(m["rest"] - m["ca"]);
+        }
+
+        table.Note($"wss:// first REST GET with the trust store reduced to the private CA (SSL_CERT_FILE = the CA, SSL_CERT_DIR absent; p50 of 5): {F(restOnlyCa.P50, "0.0")} ms against {F(restCold.P50, "0.0")} ms with the system store: the difference is .NET building the chain against the system roots first (reading /etc/ssl/certs/ca-certificates.crt and then every file of /etc/ssl/certs, strace), before the SDK's check rebuilds it against TrustedCertificateAuthorities.");
+        table.Note($"wss:// cold start (p50, n = {connected.Count}): Main entered {F(main.P50, "0.0")} ms after Process.Start; loading the CA PEM, the process's first use of OpenSSL (shim, libssl, libcrypto, openssl.cnf), {F(caLoaded.P50, "0.0")} ms; then → connected {F(connected.P50 - main.P50 - caLoaded.P50, "0.0")} ms. Split (p50 of 5, separate runs): first REST GET over a new TLS connection (TCP, handshake with chain validation against the CA, JSON) {F(restCold.P50, "0.0")} ms; then AttachAsync on that kept-alive TLS session (GET, upgrade, auth) {F(attachAfterRest.P50, "0.0")} ms.");
+    }
+
     /// <summary>Streams <paramref name="bytes"/> of output into the AOT client and reads its RSS every 64 MiB.</summary>
     public async Task ClientRssAsync(long bytes)
     {

@@ -6,7 +6,7 @@ using AotSandbox.Bench.E2E;
 // emulator with real sandboxes. Writes bench/RESULTS.md. Options: --skip-bdn, --skip-e2e, --bdn-filter PATTERN;
 // --only NAME[,NAME…] runs just those scenarios (bdn, roundtrip, create, streaming, files, concurrency, coldstart, rss,
 // native); --out FILE writes the table there instead (a partial run must not overwrite the full RESULTS.md);
-// --serve-only starts the bench emulator with one sandbox and prints how to reach it (for profiling by hand).
+// --serve-only starts the bench emulator with one sandbox and prints how to reach it (for profiling by hand; --tls: over TLS).
 if (Environment.UserName != "root")
 {
     Console.Error.WriteLine("The end-to-end part runs real sandboxes (bubblewrap, cgroups, namespaces): run as root.");
@@ -15,11 +15,13 @@ if (Environment.UserName != "root")
 
 if (args.Contains("--serve-only"))
 {
-    // For profiling by hand (strace, perf): the bench emulator plus one ready sandbox, until stdin closes.
-    await using BenchEmulator served = await BenchEmulator.StartAsync();
+    // For profiling by hand (strace, perf): the bench emulator plus one ready sandbox, until stdin closes. With --tls,
+    // the TLS emulator of the wss:// row, and the CA file to give the AOT client as its last two arguments.
+    using BenchTlsCertificates? tls = args.Contains("--tls") ? new BenchTlsCertificates() : null;
+    await using BenchEmulator served = tls is null ? await BenchEmulator.StartAsync() : await BenchEmulator.StartTlsAsync(tls);
     await using Sandbox ready = await Sandbox.CreateAsync(served.Create("bench-profile", SandboxSize.Large));
     SandboxConnectionOptions c = served.Connection();
-    Console.WriteLine($"{c.ApiHost} {c.Namespace} {c.ApiKey} {ready.Id} {ready.SessionToken}");
+    Console.WriteLine($"{c.ApiHost} {c.Namespace} {c.ApiKey} {ready.Id} {ready.SessionToken}" + (tls is null ? "" : $" --ca {tls.AuthorityPemFile}"));
     await Console.In.ReadToEndAsync();
     return 0;
 }
@@ -101,6 +103,11 @@ if (!skipE2E)
     if (Runs("coldstart"))
     {
         await coldStart.ColdStartAsync(iterations: 10);
+
+        // wss:// beside it: the same client against an emulator serving TLS with a CA made for this run.
+        using var tls = new BenchTlsCertificates();
+        await using BenchEmulator tlsEmulator = await BenchEmulator.StartTlsAsync(tls);
+        await coldStart.ColdStartWssAsync(tlsEmulator, tls.AuthorityPemFile, iterations: 10);
     }
 
     if (Runs("rss"))

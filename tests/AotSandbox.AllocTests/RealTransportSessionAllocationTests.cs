@@ -65,9 +65,15 @@ public sealed class RealTransportSessionAllocationTests
     }
 
     /// <summary>A sandbox whose data plane is <paramref name="endpoint"/>, connecting through the SDK's real transport.</summary>
-    private static Sandbox NewSandbox(Uri endpoint)
+    internal static Sandbox NewSandbox(Uri endpoint, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? authorities = null)
     {
-        var options = new SandboxConnectionOptions { ApiHost = "http://127.0.0.1:1", Namespace = "ns", ApiKey = "uuid:key" };
+        var options = new SandboxConnectionOptions
+        {
+            ApiHost = "http://127.0.0.1:1",
+            Namespace = "ns",
+            ApiKey = "uuid:key",
+            TrustedCertificateAuthorities = authorities,
+        };
         SandboxResponse response = System.Text.Json.JsonSerializer.Deserialize(
             $"{{\"sandboxId\":\"sb-test\",\"token\":\"tok\",\"status\":\"ready\",\"wsEndpoint\":\"{endpoint}\"}}",
             RestJsonContext.Default.SandboxResponse)!;
@@ -75,7 +81,7 @@ public sealed class RealTransportSessionAllocationTests
     }
 
     /// <summary>One cycle of output frames: plain short, escaped lines (base64-like text with \n), and one larger than a pipe segment.</summary>
-    private static byte[][] OutputFrames(string execId, out long decodedBytesPerCycle)
+    internal static byte[][] OutputFrames(string execId, out long decodedBytesPerCycle)
     {
         string line = new('Q', 76);
         string escapedLines = string.Concat(Enumerable.Repeat(line + "\\n", 20));
@@ -102,7 +108,7 @@ public sealed class RealTransportSessionAllocationTests
         return GC.GetTotalAllocatedBytes(precise: true) - before;
     }
 
-    private sealed class FrameCounter
+    internal sealed class FrameCounter
     {
         public long Bytes;
         public bool Done;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using AotSandbox.Emulator;
 using Microsoft.Extensions.Logging;
 
@@ -68,11 +70,16 @@ internal static class ServeCommand
             DefaultValueFactory = _ => "host",
         };
         var imageCache = new Option<string?>("--image-cache") { Description = "Where built and imported images are cached (root-owned; default /var/cache/aotsandbox/images)." };
+        var tlsCert = new Option<string?>("--tls-cert")
+        {
+            Description = "PEM certificate (chain) to serve the API over TLS: https:// and wss:// on the --listen address. Needs --tls-key; clients must trust its CA.",
+        };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "PEM private key of --tls-cert." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every sandbox and connection event." };
 
         var command = new Command("serve", "Run the local Runtime Sandboxes emulator (real bubblewrap sandboxes; needs root).")
         {
-            listen, ns, apiKey, stateDir, maxSandboxes, maxTotalPids, maxTotalMemory, maxPerNamespace, poolSize, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, strictProtocol, image, imageCache, verbose,
+            listen, ns, apiKey, stateDir, maxSandboxes, maxTotalPids, maxTotalMemory, maxPerNamespace, poolSize, instance, previewListen, egressResolve, egressTrustCa, egressAllowPrivate, strictProtocol, image, imageCache, tlsCert, tlsKey, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -92,6 +99,16 @@ internal static class ServeCommand
                 return CliOutput.Fail("--pool-size expects 0 (no pre-warmed sandboxes) or more.");
             }
 
+            X509Certificate2? certificate = null;
+            if (result.GetValue(tlsCert) is not null || result.GetValue(tlsKey) is not null)
+            {
+                if (!TryLoadCertificate(result.GetValue(tlsCert), result.GetValue(tlsKey), out certificate, out string? problem))
+                {
+                    return CliOutput.Fail(problem);
+                }
+            }
+
+            using X509Certificate2? servedCertificate = certificate;
             bool logEverything = result.GetValue(verbose);
             var bar = new ImageProgressBar();
             var options = new EmulatorOptions
@@ -112,6 +129,7 @@ internal static class ServeCommand
                 Image = result.GetValue(image),
                 ImageCacheDirectory = result.GetValue(imageCache),
                 ImageProgress = bar.Report,
+                ServerCertificate = servedCertificate,
                 ConfigureLogging = logging =>
                 {
                     logging.AddSimpleConsole(console => console.SingleLine = true);
@@ -165,6 +183,11 @@ internal static class ServeCommand
             Console.Out.WriteLine($"export __OW_API_HOST={server.ApiHost}");
             Console.Out.WriteLine($"export __OW_NAMESPACE={server.Namespace}");
             Console.Out.WriteLine($"export __OW_API_KEY={server.ApiKey}");
+            if (servedCertificate is not null)
+            {
+                Console.Out.WriteLine($"TLS: serving {servedCertificate.Subject}; clients must trust its CA (SDK: SandboxConnectionOptions.TrustedCertificateAuthorities).");
+            }
+
             Console.Out.Flush();
 
             try
@@ -181,6 +204,29 @@ internal static class ServeCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Loads <c>--tls-cert</c> with <c>--tls-key</c>; false with a one-line problem when either is missing or unreadable.</summary>
+    private static bool TryLoadCertificate(string? certFile, string? keyFile, out X509Certificate2? certificate, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+    {
+        certificate = null;
+        problem = null;
+        if (certFile is null || keyFile is null)
+        {
+            problem = "--tls-cert and --tls-key go together: give the PEM certificate and its PEM private key.";
+            return false;
+        }
+
+        try
+        {
+            certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            problem = $"--tls-cert '{certFile}' / --tls-key '{keyFile}': {e.Message} (expected a PEM certificate and its PEM private key, e.g. from openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout key.pem -out cert.pem).";
+            return false;
+        }
     }
 
     private static bool TryParseEndPoint(string text, out IPEndPoint endPoint)

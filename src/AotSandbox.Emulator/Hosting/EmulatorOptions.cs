@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using AotSandbox.Emulator.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -55,6 +56,15 @@ public sealed class EmulatorOptions
     /// (<c>wsEndpoint</c>, <c>managementEndpoint</c>) are built from the request's own scheme and Host.
     /// </summary>
     public Uri? PublicBaseUrl { get; set; }
+
+    /// <summary>
+    /// Serves the API (REST and the WebSocket data plane) over TLS with this certificate, which must carry its private
+    /// key. Null (the default): plain http. With it the listener speaks only TLS, and answers name <c>https://</c> and
+    /// <c>wss://</c> on that same listener (<c>managementEndpoint</c>, <c>wsEndpoint</c>). Clients verify it as usual; a
+    /// private CA is given to the SDK through <c>SandboxConnectionOptions.TrustedCertificateAuthorities</c>. Preview URLs
+    /// stay on the separate plain-http preview listener. The server never disposes the certificate.
+    /// </summary>
+    public X509Certificate2? ServerCertificate { get; set; }
 
     /// <summary>How many sandboxes may exist at once (creating or running); one more is answered with 429.</summary>
     public int MaxSandboxes { get; set; } = 64;

@@ -126,7 +126,15 @@ public sealed class EmulatorServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(_options.Listen);
+            kestrel.Listen(_options.Listen, listen =>
+            {
+                if (_options.ServerCertificate is { } certificate)
+                {
+                    // The one listener becomes TLS-only: requests then carry scheme https, so the answers' endpoints
+                    // (ViewRenderer) name https:// and wss:// on this same origin without any rewriting.
+                    listen.UseHttps(certificate);
+                }
+            });
         });
 
         _app = builder.Build();
@@ -338,6 +346,11 @@ public sealed class EmulatorServer : IAsyncDisposable
             {
                 throw new ArgumentException($"EgressResolve '{entry}': {e.Message} (e.g. api.example.com=127.0.0.1:8443).", nameof(options), e);
             }
+        }
+
+        if (options.ServerCertificate is { HasPrivateKey: false })
+        {
+            throw new ArgumentException("ServerCertificate has no private key: load it with its key (e.g. X509Certificate2.CreateFromPemFile(certFile, keyFile)).", nameof(options));
         }
 
         if (options.PoolSize < 0)

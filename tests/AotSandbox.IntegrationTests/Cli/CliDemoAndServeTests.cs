@@ -96,4 +96,33 @@ public sealed class CliDemoAndServeTests(CliFixture fixture)
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("aotsandbox: InstanceName 'Not_Valid' is invalid: use 1-16 characters of a-z, 0-9 and '-'.\n", run.Stderr);
     }
+
+    [Fact]
+    public async Task Serve_TlsCertWithoutKey_OneLineBeforeStartingAnything()
+    {
+        CliRun run = await fixture.RunAsync(["serve", "--instance", "clitest-tls", "--tls-cert", "/nonexistent/cert.pem"], null, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("aotsandbox: --tls-cert and --tls-key go together: give the PEM certificate and its PEM private key.\n", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Serve_TlsFilesThatAreNotPem_OneLineNamingThem()
+    {
+        string directory = Directory.CreateTempSubdirectory("aotsb-clitls-").FullName;
+        try
+        {
+            string cert = Path.Combine(directory, "cert.pem");
+            string key = Path.Combine(directory, "key.pem");
+            await File.WriteAllTextAsync(cert, "not a certificate\n");
+            await File.WriteAllTextAsync(key, "not a key\n");
+            CliRun run = await fixture.RunAsync(["serve", "--instance", "clitest-tls", "--tls-cert", cert, "--tls-key", key], null, TimeSpan.FromSeconds(30));
+            Assert.Equal(1, run.ExitCode);
+            Assert.StartsWith($"aotsandbox: --tls-cert '{cert}' / --tls-key '{key}': ", run.Stderr, StringComparison.Ordinal);
+            Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -44,4 +44,15 @@ public sealed class ServerLifecycleTests
     [Fact]
     public void Constructor_KeyWithoutColon_IsRejectedWithAClearMessage() =>
         Assert.Contains("uuid:secret", Assert.Throws<ArgumentException>(() => new EmulatorServer(new EmulatorOptions { ApiKey = "nocolon" })).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Constructor_ServerCertificateWithoutItsKey_IsRejectedWithAClearMessage()
+    {
+        using var certificates = new Sdk.LoopbackTlsCertificates();
+        var options = new EmulatorOptions { ServerCertificate = certificates.Authority };
+
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new EmulatorServer(options));
+
+        Assert.Contains("ServerCertificate has no private key", error.Message, StringComparison.Ordinal);
+    }
 }

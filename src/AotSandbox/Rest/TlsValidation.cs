@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using AotSandbox.Transport;
 
 namespace AotSandbox.Rest;
 
@@ -21,7 +22,7 @@ internal static class TlsValidation
             return null;
         }
 
-        return (_, certificate, _, errors) =>
+        return (_, certificate, presented, errors) =>
         {
             if (errors == SslPolicyErrors.None)
             {
@@ -37,7 +38,17 @@ internal static class TlsValidation
             using var chain = new X509Chain();
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            ServerChainPolicy.Restrict(chain.ChainPolicy);
+
+            // The intermediates the server sent: with downloads off they are the only source of the path to the CA.
+            if (presented is not null)
+            {
+                foreach (X509ChainElement element in presented.ChainElements)
+                {
+                    chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                }
+            }
+
             using var leaf = new X509Certificate2(certificate);
             return chain.Build(leaf);
         };

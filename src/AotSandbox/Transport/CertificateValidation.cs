@@ -60,8 +60,9 @@ internal static class CertificateValidation
         rebuilt.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         rebuilt.ChainPolicy.CustomTrustStore.AddRange(authorities);
 
-        // Private CAs rarely publish revocation lists; SslStream does not check revocation by default either.
-        rebuilt.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        // Private CAs rarely publish revocation lists; SslStream does not check revocation by default either. No AIA
+        // downloads either: the intermediates come from what the server sent (see ServerChainPolicy).
+        ServerChainPolicy.Restrict(rebuilt.ChainPolicy);
         if (chain is not null)
         {
             foreach (X509ChainElement element in chain.ChainElements)

@@ -31,7 +31,12 @@ internal static class StreamConnector
                 var tls = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = tls;
                 await tls.AuthenticateAsClientAsync(
-                    new SslClientAuthenticationOptions { TargetHost = host, RemoteCertificateValidationCallback = validation },
+                    new SslClientAuthenticationOptions
+                    {
+                        TargetHost = host,
+                        RemoteCertificateValidationCallback = validation,
+                        CertificateChainPolicy = ServerChainPolicy.Create(),
+                    },
                     cancellationToken).ConfigureAwait(false);
             }
 

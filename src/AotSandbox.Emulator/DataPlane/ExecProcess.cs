@@ -21,8 +21,8 @@ internal sealed class ExecProcess : IProcessSink
 
     private readonly object _sync = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Utf8OutputDecoder _stdoutDecoder = new();
-    private readonly Utf8OutputDecoder _stderrDecoder = new();
+    private readonly Utf8OutputSanitizer _stdoutText = new();
+    private readonly Utf8OutputSanitizer _stderrText = new();
     private readonly TaskCompletionSource<SandboxProcess?> _spawned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<byte[]?> _stdin = Channel.CreateUnbounded<byte[]?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Action<ExecProcess> _onExited;
@@ -351,17 +351,34 @@ internal sealed class ExecProcess : IProcessSink
             return;
         }
 
-        var pieces = new List<string>(1);
-        (stream == 2 ? _stderrDecoder : _stdoutDecoder).Decode(data.GetValueOrDefault().Span, pieces);
-        foreach (string piece in pieces)
+        ReadOnlyMemory<byte> bytes = data.GetValueOrDefault();
+        Utf8OutputSanitizer text = stream == 2 ? _stderrText : _stdoutText;
+        while (!bytes.IsEmpty)
         {
-            await SendOutputAsync(stream, piece).ConfigureAwait(false);
+            byte[]? frame = NextOutputFrame(text, stream, bytes.Span, out int consumed);
+            bytes = bytes[consumed..];
+            if (frame is not null)
+            {
+                await SendOutputAsync(frame).ConfigureAwait(false);
+            }
         }
     }
 
-    private async Task SendOutputAsync(int stream, string piece)
+    /// <summary>The frame for the next piece of <paramref name="bytes"/>, or null when the piece is all carried over.</summary>
+    private byte[]? NextOutputFrame(Utf8OutputSanitizer text, int stream, ReadOnlySpan<byte> bytes, out int consumed)
     {
-        byte[] frame = ServerFrames.ExecOutput(ExecId, stream, piece);
+        ReadOnlySpan<byte> piece = text.Take(bytes, out consumed);
+        return piece.IsEmpty ? null : ServerFrames.ExecOutput(ExecId, stream, piece);
+    }
+
+    private byte[]? TailFrame(Utf8OutputSanitizer text, int stream)
+    {
+        ReadOnlySpan<byte> tail = text.Flush();
+        return tail.IsEmpty ? null : ServerFrames.ExecOutput(ExecId, stream, tail);
+    }
+
+    private async Task SendOutputAsync(byte[] frame)
+    {
         Replay?.Add(frame);
         await BroadcastAsync(frame).ConfigureAwait(false);
     }
@@ -373,18 +390,15 @@ internal sealed class ExecProcess : IProcessSink
             return;
         }
 
-        var tail = new List<string>(1);
-        _stdoutDecoder.Flush(tail);
-        foreach (string piece in tail)
+        // A sequence cut off by the end of the stream becomes U+FFFD, stdout's first.
+        if (TailFrame(_stdoutText, 1) is { } stdoutTail)
         {
-            await SendOutputAsync(1, piece).ConfigureAwait(false);
+            await SendOutputAsync(stdoutTail).ConfigureAwait(false);
         }
 
-        tail.Clear();
-        _stderrDecoder.Flush(tail);
-        foreach (string piece in tail)
+        if (TailFrame(_stderrText, 2) is { } stderrTail)
         {
-            await SendOutputAsync(2, piece).ConfigureAwait(false);
+            await SendOutputAsync(stderrTail).ConfigureAwait(false);
         }
 
         MarkExited(exitCode);

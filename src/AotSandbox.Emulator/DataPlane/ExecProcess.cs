@@ -23,6 +23,7 @@ internal sealed class ExecProcess : IProcessSink
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Utf8OutputSanitizer _stdoutText = new();
     private readonly Utf8OutputSanitizer _stderrText = new();
+    private readonly ExecOutputFrames _outputFrames;
     private readonly TaskCompletionSource<SandboxProcess?> _spawned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<byte[]?> _stdin = Channel.CreateUnbounded<byte[]?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Action<ExecProcess> _onExited;
@@ -39,6 +40,7 @@ internal sealed class ExecProcess : IProcessSink
     {
         _onActivity = onActivity;
         ExecId = execId;
+        _outputFrames = new ExecOutputFrames(execId);
         Command = command;
         Detached = detached;
         Owner = detached ? null : starter;
@@ -368,13 +370,13 @@ internal sealed class ExecProcess : IProcessSink
     private byte[]? NextOutputFrame(Utf8OutputSanitizer text, int stream, ReadOnlySpan<byte> bytes, out int consumed)
     {
         ReadOnlySpan<byte> piece = text.Take(bytes, out consumed);
-        return piece.IsEmpty ? null : ServerFrames.ExecOutput(ExecId, stream, piece);
+        return piece.IsEmpty ? null : _outputFrames.Build(stream, piece);
     }
 
     private byte[]? TailFrame(Utf8OutputSanitizer text, int stream)
     {
         ReadOnlySpan<byte> tail = text.Flush();
-        return tail.IsEmpty ? null : ServerFrames.ExecOutput(ExecId, stream, tail);
+        return tail.IsEmpty ? null : _outputFrames.Build(stream, tail);
     }
 
     private async Task SendOutputAsync(byte[] frame)

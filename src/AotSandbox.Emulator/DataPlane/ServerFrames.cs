@@ -6,7 +6,8 @@ namespace AotSandbox.Emulator.DataPlane;
 
 /// <summary>
 /// Builds every server → client frame as UTF-8 JSON bytes (one text message each). Field names and shapes follow
-/// docs/PROTOCOL.md §3.5 plus the opt-in extension fields of §4.
+/// docs/PROTOCOL.md §3.5 plus the opt-in extension fields of §4. Text <c>exec.output</c>, the one frame built per chunk
+/// of a stream, has its own builder (<see cref="ExecOutputFrames"/>).
 /// </summary>
 internal static class ServerFrames
 {
@@ -24,33 +25,6 @@ internal static class ServerFrames
         w.WriteString("type", "auth.error");
         w.WriteString("message", message);
     });
-
-    // exec.output is the one frame built per chunk of a stream: its writer and buffer are kept per thread (the build is
-    // synchronous), so a frame costs its own array and nothing else.
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? s_outputBuffer;
-    [ThreadStatic]
-    private static Utf8JsonWriter? s_outputWriter;
-
-    /// <summary>
-    /// <paramref name="utf8Data"/> must be valid UTF-8 (<see cref="Utf8OutputSanitizer"/>): it is escaped straight from
-    /// the bytes, with no UTF-16 string in between.
-    /// </summary>
-    public static byte[] ExecOutput(string execId, int stream, ReadOnlySpan<byte> utf8Data)
-    {
-        ArrayBufferWriter<byte> buffer = s_outputBuffer ??= new ArrayBufferWriter<byte>(Utf8OutputSanitizer.MaxInputBytesPerPiece + 256);
-        buffer.ResetWrittenCount();
-        Utf8JsonWriter w = s_outputWriter ??= new Utf8JsonWriter(buffer, WriterOptions);
-        w.Reset(buffer);
-        w.WriteStartObject();
-        w.WriteString("type"u8, "exec.output"u8);
-        w.WriteString("execId"u8, execId);
-        w.WriteString("stream"u8, stream == 2 ? "stderr"u8 : "stdout"u8);
-        w.WriteString("data"u8, utf8Data);
-        w.WriteEndObject();
-        w.Flush();
-        return buffer.WrittenSpan.ToArray();
-    }
 
     /// <summary>
     /// Output of a terminal exec (<c>exec.pty</c> extension): raw bytes, base64 with <c>encoding:"base64"</c>, since a

@@ -11,6 +11,13 @@ namespace AotSandbox.Emulator.DataPlane;
 /// </summary>
 internal sealed class ExecOutputFrames
 {
+    /// <summary>
+    /// Escaped data per frame: a 64 KiB agent chunk of text (a few escapes) fits one frame, and output full of control
+    /// characters (six bytes each once escaped) is split, so a frame stays as small as the 16 KiB pieces of the old
+    /// UTF-16 path made it at worst and the connection's 64-frame queue holds no more than before.
+    /// </summary>
+    public const int MaxEscapedDataBytes = 96 * 1024;
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static ReadOnlySpan<byte> Tail => "\"}"u8;
@@ -24,14 +31,18 @@ internal sealed class ExecOutputFrames
         _stderrHead = Head(execId, "stderr");
     }
 
-    /// <summary>The frame carrying <paramref name="utf8Data"/>, which must be valid UTF-8 (<see cref="Utf8OutputSanitizer"/>).</summary>
-    public byte[] Build(int stream, ReadOnlySpan<byte> utf8Data)
+    /// <summary>
+    /// The frame carrying the first <paramref name="consumed"/> bytes (whole characters, at least one) of
+    /// <paramref name="utf8Data"/>, which must be valid UTF-8 (<see cref="Utf8OutputSanitizer"/>): as much as
+    /// <see cref="MaxEscapedDataBytes"/> holds once escaped.
+    /// </summary>
+    public byte[] Build(int stream, ReadOnlySpan<byte> utf8Data, out int consumed)
     {
         byte[] head = stream == 2 ? _stderrHead : _stdoutHead;
-        byte[] scratch = ArrayPool<byte>.Shared.Rent(utf8Data.Length * JsonStringEscaper.MaxExpansion);
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(Math.Min(utf8Data.Length * JsonStringEscaper.MaxExpansion, MaxEscapedDataBytes));
         try
         {
-            int escaped = JsonStringEscaper.Escape(utf8Data, scratch);
+            int escaped = JsonStringEscaper.Escape(utf8Data, scratch.AsSpan(0, Math.Min(scratch.Length, MaxEscapedDataBytes)), out consumed);
             byte[] frame = GC.AllocateUninitializedArray<byte>(head.Length + escaped + Tail.Length);
             head.CopyTo(frame, 0);
             scratch.AsSpan(0, escaped).CopyTo(frame.AsSpan(head.Length));

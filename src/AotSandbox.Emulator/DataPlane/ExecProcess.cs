@@ -24,6 +24,8 @@ internal sealed class ExecProcess : IProcessSink
     private readonly Utf8OutputSanitizer _stdoutText = new();
     private readonly Utf8OutputSanitizer _stderrText = new();
     private readonly ExecOutputFrames _outputFrames;
+    // Output frames built from one piece, sent before the next piece is taken; only touched under the dispatch gate.
+    private readonly List<byte[]> _built = new(2);
     private readonly TaskCompletionSource<SandboxProcess?> _spawned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<byte[]?> _stdin = Channel.CreateUnbounded<byte[]?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Action<ExecProcess> _onExited;
@@ -357,26 +359,45 @@ internal sealed class ExecProcess : IProcessSink
         Utf8OutputSanitizer text = stream == 2 ? _stderrText : _stdoutText;
         while (!bytes.IsEmpty)
         {
-            byte[]? frame = NextOutputFrame(text, stream, bytes.Span, out int consumed);
+            BuildOutputFrames(text, stream, bytes.Span, out int consumed);
             bytes = bytes[consumed..];
-            if (frame is not null)
+            await SendBuiltAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Builds into <see cref="_built"/> the frames of the next piece of <paramref name="bytes"/> (none when it is all carried over).</summary>
+    private void BuildOutputFrames(Utf8OutputSanitizer text, int stream, ReadOnlySpan<byte> bytes, out int consumed)
+    {
+        ReadOnlySpan<byte> piece = text.Take(bytes, out consumed);
+        while (!piece.IsEmpty)
+        {
+            _built.Add(_outputFrames.Build(stream, piece, out int taken));
+            piece = piece[taken..];
+        }
+    }
+
+    private void BuildTailFrames(Utf8OutputSanitizer text, int stream)
+    {
+        ReadOnlySpan<byte> tail = text.Flush();
+        if (!tail.IsEmpty)
+        {
+            _built.Add(_outputFrames.Build(stream, tail, out _)); // one U+FFFD
+        }
+    }
+
+    private async Task SendBuiltAsync()
+    {
+        try
+        {
+            foreach (byte[] frame in _built)
             {
                 await SendOutputAsync(frame).ConfigureAwait(false);
             }
         }
-    }
-
-    /// <summary>The frame for the next piece of <paramref name="bytes"/>, or null when the piece is all carried over.</summary>
-    private byte[]? NextOutputFrame(Utf8OutputSanitizer text, int stream, ReadOnlySpan<byte> bytes, out int consumed)
-    {
-        ReadOnlySpan<byte> piece = text.Take(bytes, out consumed);
-        return piece.IsEmpty ? null : _outputFrames.Build(stream, piece);
-    }
-
-    private byte[]? TailFrame(Utf8OutputSanitizer text, int stream)
-    {
-        ReadOnlySpan<byte> tail = text.Flush();
-        return tail.IsEmpty ? null : _outputFrames.Build(stream, tail);
+        finally
+        {
+            _built.Clear();
+        }
     }
 
     private async Task SendOutputAsync(byte[] frame)
@@ -393,15 +414,9 @@ internal sealed class ExecProcess : IProcessSink
         }
 
         // A sequence cut off by the end of the stream becomes U+FFFD, stdout's first.
-        if (TailFrame(_stdoutText, 1) is { } stdoutTail)
-        {
-            await SendOutputAsync(stdoutTail).ConfigureAwait(false);
-        }
-
-        if (TailFrame(_stderrText, 2) is { } stderrTail)
-        {
-            await SendOutputAsync(stderrTail).ConfigureAwait(false);
-        }
+        BuildTailFrames(_stdoutText, 1);
+        BuildTailFrames(_stderrText, 2);
+        await SendBuiltAsync().ConfigureAwait(false);
 
         MarkExited(exitCode);
         await BroadcastAsync(ServerFrames.ExecExit(ExecId, exitCode)).ConfigureAwait(false);

@@ -19,26 +19,48 @@ internal static class JsonStringEscaper
     private static ReadOnlySpan<byte> HexDigits => "0123456789ABCDEF"u8;
 
     /// <summary>
-    /// Writes the escaped form of <paramref name="utf8"/> (no quotes) to <paramref name="destination"/>, which must hold
-    /// <see cref="MaxExpansion"/> × its length; returns the bytes written.
+    /// Writes the escaped form of <paramref name="utf8"/> (no quotes) to <paramref name="destination"/>, as much as fits:
+    /// <paramref name="consumed"/> input bytes, always whole characters, at least one when the destination holds
+    /// <see cref="MaxExpansion"/> bytes. Returns the bytes written.
     /// </summary>
-    public static int Escape(ReadOnlySpan<byte> utf8, Span<byte> destination)
+    public static int Escape(ReadOnlySpan<byte> utf8, Span<byte> destination, out int consumed)
     {
+        int read = 0;
         int written = 0;
-        while (true)
+        while (read < utf8.Length)
         {
-            int special = utf8.IndexOfAny(MustEscape);
-            if (special < 0)
+            ReadOnlySpan<byte> rest = utf8[read..];
+            int special = rest.IndexOfAny(MustEscape);
+            int run = special < 0 ? rest.Length : special;
+            int room = destination.Length - written;
+            if (run > room)
             {
-                utf8.CopyTo(destination[written..]);
-                return written + utf8.Length;
+                // Cut before the character that straddles the end (a continuation byte is never where a cut may go).
+                run = room;
+                while (run > 0 && (rest[run] & 0xC0) == 0x80)
+                {
+                    run--;
+                }
+
+                rest[..run].CopyTo(destination[written..]);
+                consumed = read + run;
+                return written + run;
             }
 
-            utf8[..special].CopyTo(destination[written..]);
-            written += special;
-            written += EscapeOne(utf8[special], destination[written..]);
-            utf8 = utf8[(special + 1)..];
+            rest[..run].CopyTo(destination[written..]);
+            written += run;
+            read += run;
+            if (special < 0 || destination.Length - written < MaxExpansion)
+            {
+                break;
+            }
+
+            written += EscapeOne(rest[special], destination[written..]);
+            read++;
         }
+
+        consumed = read;
+        return written;
     }
 
     private static int EscapeOne(byte b, Span<byte> destination)

@@ -86,7 +86,7 @@ public sealed class ServerFramesTests
     [Fact]
     public void ExecOutput_ControlCharacters_AreValidJson()
     {
-        using JsonDocument doc = JsonDocument.Parse(new ExecOutputFrames("e").Build(2, "a\u0000\"\n"u8));
+        using JsonDocument doc = JsonDocument.Parse(new ExecOutputFrames("e").Build(2, "a\u0000\"\n"u8, out _));
         Assert.Equal("a\u0000\"\n", doc.RootElement.GetProperty("data").GetString());
         Assert.Equal("stderr", doc.RootElement.GetProperty("stream").GetString());
     }

@@ -60,6 +60,35 @@ public sealed class Utf8OutputSanitizerTests
         Assert.All(inputs, n => Assert.InRange(n, 1, Utf8OutputSanitizer.MaxInputBytesPerPiece));
     }
 
+    [Fact]
+    public void Take_AWholeValidAgentChunk_IsOnePiece()
+    {
+        byte[] chunk = Encoding.UTF8.GetBytes(new string('x', Utf8OutputSanitizer.MaxInputBytesPerPiece));
+        ReadOnlySpan<byte> piece = new Utf8OutputSanitizer().Take(chunk, out int consumed);
+        Assert.Equal(chunk.Length, consumed);
+        Assert.Equal(chunk.Length, piece.Length);
+    }
+
+    /// <summary>Invalid bytes (each may triple) and carried-over prefixes go the small-piece way: a piece never exceeds the bound.</summary>
+    [Fact]
+    public void Take_InvalidOrCarriedOver_PiecesStayWithinTheBound()
+    {
+        byte[] invalid = [.. Enumerable.Repeat((byte)0xFF, 3 * Utf8OutputSanitizer.MaxInputBytesPerPiece)];
+        var sanitizer = new Utf8OutputSanitizer();
+        ReadOnlySpan<byte> rest = invalid;
+        while (!rest.IsEmpty)
+        {
+            int length = sanitizer.Take(rest, out int consumed).Length;
+            Assert.InRange(length, 0, Utf8OutputSanitizer.MaxPieceBytes);
+            rest = rest[consumed..];
+        }
+
+        sanitizer.Take([0xE2], out _);
+        byte[] euroTail = [0x82, 0xAC, .. Enumerable.Repeat((byte)'a', Utf8OutputSanitizer.MaxInputBytesPerPiece)];
+        Assert.InRange(sanitizer.Take(euroTail, out int taken).Length, 1, Utf8OutputSanitizer.MaxPieceBytes);
+        Assert.InRange(taken, 1, Utf8OutputSanitizer.SlowPathInputBytes);
+    }
+
     /// <summary>
     /// Whatever the bytes and wherever the pipe cuts them, the result is exactly what UTF8Encoding's replacing decoder
     /// makes of the whole stream (the emulator's behaviour before it stopped decoding to UTF-16).

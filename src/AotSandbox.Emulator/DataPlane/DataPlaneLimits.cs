@@ -24,7 +24,10 @@ internal static class DataPlaneLimits
     /// </summary>
     public const int MaxUnauthenticatedConnections = 256;
 
-    /// <summary>Frames queued per connection before senders wait (≤ ~50 KiB each for output → a few MiB per connection at most).</summary>
+    /// <summary>
+    /// Frames queued per connection before senders wait: output frames carry ≤ 96 KiB of escaped data each
+    /// (<see cref="ExecOutputFrames.MaxEscapedDataBytes"/>), so about 6 MiB per connection at most.
+    /// </summary>
     public const int OutgoingQueueFrames = 64;
 
     /// <summary>Client frames handled per connection per second; beyond it the reader pauses until the next second (pacing, not a close).</summary>

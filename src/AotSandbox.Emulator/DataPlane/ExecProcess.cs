@@ -21,8 +21,11 @@ internal sealed class ExecProcess : IProcessSink
 
     private readonly object _sync = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Utf8OutputDecoder _stdoutDecoder = new();
-    private readonly Utf8OutputDecoder _stderrDecoder = new();
+    private readonly Utf8OutputSanitizer _stdoutText = new();
+    private readonly Utf8OutputSanitizer _stderrText = new();
+    private readonly ExecOutputFrames _outputFrames;
+    // Output frames built from one piece, sent before the next piece is taken; only touched under the dispatch gate.
+    private readonly List<byte[]> _built = new(2);
     private readonly TaskCompletionSource<SandboxProcess?> _spawned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<byte[]?> _stdin = Channel.CreateUnbounded<byte[]?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Action<ExecProcess> _onExited;
@@ -39,6 +42,7 @@ internal sealed class ExecProcess : IProcessSink
     {
         _onActivity = onActivity;
         ExecId = execId;
+        _outputFrames = new ExecOutputFrames(execId);
         Command = command;
         Detached = detached;
         Owner = detached ? null : starter;
@@ -351,17 +355,53 @@ internal sealed class ExecProcess : IProcessSink
             return;
         }
 
-        var pieces = new List<string>(1);
-        (stream == 2 ? _stderrDecoder : _stdoutDecoder).Decode(data.GetValueOrDefault().Span, pieces);
-        foreach (string piece in pieces)
+        ReadOnlyMemory<byte> bytes = data.GetValueOrDefault();
+        Utf8OutputSanitizer text = stream == 2 ? _stderrText : _stdoutText;
+        while (!bytes.IsEmpty)
         {
-            await SendOutputAsync(stream, piece).ConfigureAwait(false);
+            BuildOutputFrames(text, stream, bytes.Span, out int consumed);
+            bytes = bytes[consumed..];
+            await SendBuiltAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task SendOutputAsync(int stream, string piece)
+    /// <summary>Builds into <see cref="_built"/> the frames of the next piece of <paramref name="bytes"/> (none when it is all carried over).</summary>
+    private void BuildOutputFrames(Utf8OutputSanitizer text, int stream, ReadOnlySpan<byte> bytes, out int consumed)
     {
-        byte[] frame = ServerFrames.ExecOutput(ExecId, stream, piece);
+        ReadOnlySpan<byte> piece = text.Take(bytes, out consumed);
+        while (!piece.IsEmpty)
+        {
+            _built.Add(_outputFrames.Build(stream, piece, out int taken));
+            piece = piece[taken..];
+        }
+    }
+
+    private void BuildTailFrames(Utf8OutputSanitizer text, int stream)
+    {
+        ReadOnlySpan<byte> tail = text.Flush();
+        if (!tail.IsEmpty)
+        {
+            _built.Add(_outputFrames.Build(stream, tail, out _)); // one U+FFFD
+        }
+    }
+
+    private async Task SendBuiltAsync()
+    {
+        try
+        {
+            foreach (byte[] frame in _built)
+            {
+                await SendOutputAsync(frame).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _built.Clear();
+        }
+    }
+
+    private async Task SendOutputAsync(byte[] frame)
+    {
         Replay?.Add(frame);
         await BroadcastAsync(frame).ConfigureAwait(false);
     }
@@ -373,19 +413,10 @@ internal sealed class ExecProcess : IProcessSink
             return;
         }
 
-        var tail = new List<string>(1);
-        _stdoutDecoder.Flush(tail);
-        foreach (string piece in tail)
-        {
-            await SendOutputAsync(1, piece).ConfigureAwait(false);
-        }
-
-        tail.Clear();
-        _stderrDecoder.Flush(tail);
-        foreach (string piece in tail)
-        {
-            await SendOutputAsync(2, piece).ConfigureAwait(false);
-        }
+        // A sequence cut off by the end of the stream becomes U+FFFD, stdout's first.
+        BuildTailFrames(_stdoutText, 1);
+        BuildTailFrames(_stderrText, 2);
+        await SendBuiltAsync().ConfigureAwait(false);
 
         MarkExited(exitCode);
         await BroadcastAsync(ServerFrames.ExecExit(ExecId, exitCode)).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -6,7 +7,8 @@ namespace AotSandbox.Emulator.DataPlane;
 
 /// <summary>
 /// Builds every server → client frame as UTF-8 JSON bytes (one text message each). Field names and shapes follow
-/// docs/PROTOCOL.md §3.5 plus the opt-in extension fields of §4.
+/// docs/PROTOCOL.md §3.5 plus the opt-in extension fields of §4. Text <c>exec.output</c>, the one frame built per chunk
+/// of a stream, has its own builder (<see cref="ExecOutputFrames"/>).
 /// </summary>
 internal static class ServerFrames
 {
@@ -23,14 +25,6 @@ internal static class ServerFrames
     {
         w.WriteString("type", "auth.error");
         w.WriteString("message", message);
-    });
-
-    public static byte[] ExecOutput(string execId, int stream, string data) => Build(w =>
-    {
-        w.WriteString("type", "exec.output");
-        w.WriteString("execId", execId);
-        w.WriteString("stream", stream == 2 ? "stderr" : "stdout");
-        w.WriteString("data", data);
     });
 
     /// <summary>
@@ -90,16 +84,23 @@ internal static class ServerFrames
         }
     });
 
-    /// <summary>Whole-file content, or a range when <paramref name="range"/> is given (file.range extension).</summary>
+    /// <summary>
+    /// Whole-file content, or a range when <paramref name="range"/> is given (file.range extension). The fields are written
+    /// by Utf8JsonWriter around an empty <c>content</c>; the base64 then goes straight into the frame's own array between
+    /// the two halves, so a 512 KiB chunk costs its frame and no zeroed buffer copied out at the end.
+    /// </summary>
     public static byte[] FileContent(string execId, ReadOnlySpan<byte> content, FileRange? range)
     {
-        var buffer = new ArrayBufferWriter<byte>(content.Length * 4 / 3 + 256);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        var fields = new ArrayBufferWriter<byte>(256);
+        int contentAt;
+        using (var w = new Utf8JsonWriter(fields, WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("type", "file.content");
             w.WriteString("execId", execId);
-            w.WriteBase64String("content", content);
+            w.WriteString("content", string.Empty);
+            w.Flush();
+            contentAt = fields.WrittenCount - 1; // between the empty value's quotes
             w.WriteString("encoding", "base64");
             if (range is { } r)
             {
@@ -111,7 +112,14 @@ internal static class ServerFrames
             w.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        ReadOnlySpan<byte> head = fields.WrittenSpan[..contentAt];
+        ReadOnlySpan<byte> tail = fields.WrittenSpan[contentAt..];
+        int encodedLength = Base64.GetMaxEncodedToUtf8Length(content.Length);
+        byte[] frame = GC.AllocateUninitializedArray<byte>(head.Length + encodedLength + tail.Length);
+        head.CopyTo(frame);
+        Base64.EncodeToUtf8(content, frame.AsSpan(head.Length, encodedLength), out _, out int written);
+        tail.CopyTo(frame.AsSpan(head.Length + written));
+        return frame;
     }
 
     public static byte[] FileWriteResult(string execId, string path, long size) => Build(w =>

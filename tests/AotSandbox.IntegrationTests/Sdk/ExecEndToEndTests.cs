@@ -168,6 +168,37 @@ public abstract class ExecEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLif
         Assert.Equal(expected, result.Stdout);
     }
 
+    /// <summary>
+    /// Megabytes of text that needs every kind of care: two-, three- and four-byte characters (the agent's 64 KiB reads
+    /// cut some of them), controls, quotes and backslashes to escape, and a last character cut by <c>head -c</c>. The
+    /// callback's bytes and the captured text are exactly the command's, with one U+FFFD for the cut character only.
+    /// </summary>
+    [Fact]
+    public async Task Exec_LargeMixedUtf8Output_ArrivesExactly()
+    {
+        byte[] line = Encoding.UTF8.GetBytes("é€😀 \"q\" \\ \u0001\t\n");
+        int length = (line.Length * 105_263) + 6; // about 2 MB, ending just after the first byte of 😀
+        byte[] expected = new byte[length];
+        for (int at = 0; at < length; at += line.Length)
+        {
+            line.AsSpan(0, Math.Min(line.Length, length - at)).CopyTo(expected.AsSpan(at));
+        }
+
+        Assert.Equal(0xF0, expected[^1]); // the stream ends inside the four-byte character
+        var streamed = new MemoryStream();
+        ExecResult result = await _sandbox.Exec($"yes 'é€😀 \"q\" \\ xy' | tr 'xy' '\\001\\t' | head -c {length}", new ExecOptions
+        {
+            Timeout = TimeSpan.FromSeconds(60),
+            OnOutput = (_, utf8) => streamed.Write(utf8),
+        });
+
+        Assert.Equal(0, result.ExitCode);
+        string text = new UTF8Encoding(false, false).GetString(expected);
+        Assert.EndsWith("\uFFFD", text, StringComparison.Ordinal);
+        Assert.Equal(Encoding.UTF8.GetBytes(text), streamed.ToArray());
+        Assert.Equal(text, result.Stdout);
+    }
+
     [Fact]
     public async Task Exec_SlowConsumer_StillReceivesEveryByteWrittenBeforeExit()
     {

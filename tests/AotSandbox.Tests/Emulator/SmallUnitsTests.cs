@@ -61,40 +61,6 @@ public sealed class SignalNamesTests
     public void TryParse_Unknown_IsFalse(string name) => Assert.False(SignalNames.TryParse(name, out _));
 }
 
-public sealed class Utf8OutputDecoderTests
-{
-    [Fact]
-    public void Decode_SequenceSplitAcrossChunks_IsCarriedOver()
-    {
-        var decoder = new Utf8OutputDecoder();
-        var pieces = new List<string>();
-        byte[] euro = Encoding.UTF8.GetBytes("€");
-        decoder.Decode(euro.AsSpan(0, 1), pieces);
-        decoder.Decode(euro.AsSpan(1), pieces);
-        Assert.Equal("€", string.Concat(pieces));
-    }
-
-    [Fact]
-    public void Decode_InvalidBytesAndDanglingTail_BecomeReplacementCharacters()
-    {
-        var decoder = new Utf8OutputDecoder();
-        var pieces = new List<string>();
-        decoder.Decode([(byte)'a', 0xFF, (byte)'b', 0xE2, 0x82], pieces);
-        decoder.Flush(pieces);
-        Assert.Equal("a\uFFFDb\uFFFD", string.Concat(pieces));
-    }
-
-    [Fact]
-    public void Decode_BigChunk_IsSplitIntoBoundedPieces()
-    {
-        var decoder = new Utf8OutputDecoder();
-        var pieces = new List<string>();
-        decoder.Decode(Encoding.UTF8.GetBytes(new string('é', 100_000)), pieces);
-        Assert.Equal(new string('é', 100_000), string.Concat(pieces));
-        Assert.All(pieces, p => Assert.True(Encoding.UTF8.GetByteCount(p) <= 64 * 1024));
-    }
-}
-
 public sealed class ServerFramesTests
 {
     [Fact]
@@ -120,7 +86,7 @@ public sealed class ServerFramesTests
     [Fact]
     public void ExecOutput_ControlCharacters_AreValidJson()
     {
-        using JsonDocument doc = JsonDocument.Parse(ServerFrames.ExecOutput("e", 2, "a\u0000\"\n"));
+        using JsonDocument doc = JsonDocument.Parse(new ExecOutputFrames("e").Build(2, "a\u0000\"\n"u8, out _));
         Assert.Equal("a\u0000\"\n", doc.RootElement.GetProperty("data").GetString());
         Assert.Equal("stderr", doc.RootElement.GetProperty("stream").GetString());
     }

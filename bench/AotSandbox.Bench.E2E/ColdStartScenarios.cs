@@ -163,8 +163,8 @@ internal sealed class ColdStartScenarios(BenchEmulator emulator, ResultTable tab
         }
 
         // The same split with the process's trust store reduced to the private CA (OpenSSL's SSL_CERT_FILE/SSL_CERT_DIR,
-        // which .NET honours): what the TLS connection costs without .NET loading the system roots for the chain that the
-        // SDK's check takes the system verdict from first.
+        // which .NET honours): what the TLS connection costs without .NET loading the system roots, which it does for the
+        // first chain it builds whatever the trust mode (CustomRootTrust included).
         var restOnlyCa = new Samples();
         var onlyCa = new Dictionary<string, string> { ["SSL_CERT_FILE"] = authorityPemFile, ["SSL_CERT_DIR"] = Path.Combine(Path.GetDirectoryName(authorityPemFile)!, "no-such-dir") };
         for (int i = 0; i < 5; i++)
@@ -184,7 +184,7 @@ internal sealed class ColdStartScenarios(BenchEmulator emulator, ResultTable tab
             restOnlyCa.Add(m["rest"] - m["ca"]);
         }
 
-        table.Note($"wss:// first REST GET with the trust store reduced to the private CA (SSL_CERT_FILE = the CA, SSL_CERT_DIR absent; p50 of 5): {F(restOnlyCa.P50, "0.0")} ms against {F(restCold.P50, "0.0")} ms with the system store: the difference is .NET building the chain against the system roots first (reading /etc/ssl/certs/ca-certificates.crt and then every file of /etc/ssl/certs, strace), before the SDK's check rebuilds it against TrustedCertificateAuthorities.");
+        table.Note($"wss:// first REST GET with the trust store reduced to the private CA (SSL_CERT_FILE = the CA, SSL_CERT_DIR absent; p50 of 5): {F(restOnlyCa.P50, "0.0")} ms against {F(restCold.P50, "0.0")} ms with the system store: the difference is .NET loading the system roots for the first chain it builds (reading /etc/ssl/certs/ca-certificates.crt and then every file of /etc/ssl/certs, strace), which it does for a chain built only against custom roots too, so the SDK cannot avoid it in-process.");
         table.Note($"wss:// cold start (p50, n = {connected.Count}): Main entered {F(main.P50, "0.0")} ms after Process.Start; loading the CA PEM, the process's first use of OpenSSL (shim, libssl, libcrypto, openssl.cnf), {F(caLoaded.P50, "0.0")} ms; then → connected {F(connected.P50 - main.P50 - caLoaded.P50, "0.0")} ms. Split (p50 of 5, separate runs): first REST GET over a new TLS connection (TCP, handshake with chain validation against the CA, JSON) {F(restCold.P50, "0.0")} ms; then AttachAsync on that kept-alive TLS session (GET, upgrade, auth) {F(attachAfterRest.P50, "0.0")} ms.");
     }
 

@@ -39,7 +39,7 @@ internal static class RestHttpClient
         }
 
         (Socket socket, Stream stream) = await StreamConnector.ConnectAsync(
-            uri.IdnHost, uri.Port, key.Secure, key.Secure ? TlsValidation.Create(options.SkipCertificateValidation, options.TrustedCertificateAuthorities) : null,
+            uri.IdnHost, uri.Port, key.Secure, key.Secure ? ServerCertificateCheck.Create(options.SkipCertificateValidation, options.TrustedCertificateAuthorities) : null,
             cancellationToken).ConfigureAwait(false);
         return await ExchangeAsync(new PooledConnection(key, socket, stream), request, cancellationToken).ConfigureAwait(false);
     }

@@ -96,12 +96,12 @@ internal sealed class NetworkLab : IAsyncDisposable
     }
 
     /// <summary>A recording TCP sink (optionally an HTTP server, optionally TLS) inside the lab netns.</summary>
-    public async Task<RecordingServer> ListenAsync(IPEndPoint endpoint, bool http = true, X509Certificate2? tls = null, string? netnsPath = null)
+    public async Task<RecordingServer> ListenAsync(IPEndPoint endpoint, bool http = true, X509Certificate2? tls = null, string? netnsPath = null, X509Certificate2Collection? intermediates = null)
     {
         Socket socket = await Sockets.CreateAsync(NetnsSocketFactory.OpenNamespace(netnsPath ?? LabNetnsPath), endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(endpoint);
         socket.Listen(64);
-        var server = new RecordingServer(socket, http, tls);
+        var server = new RecordingServer(socket, http, tls, intermediates);
         _owned.Add(server);
         return server;
     }
@@ -247,5 +247,38 @@ internal sealed class TestCertificates
 
         using X509Certificate2 pub = req.Create(_ca, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
         return pub.CopyWithPrivateKey(key);
+    }
+
+    /// <summary>
+    /// A leaf for <paramref name="name"/> issued by a new intermediate of the lab CA. The leaf names
+    /// <paramref name="fetchBaseUrl"/> as where to download its issuer (AIA "CA Issuers"), its OCSP responder and its
+    /// CRL, like a public certificate does; a verifier that follows those URLs is seen at that address.
+    /// </summary>
+    public (X509Certificate2 Leaf, X509Certificate2 Intermediate) LeafViaIntermediate(string name, string fetchBaseUrl)
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        using var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var ireq = new CertificateRequest("CN=Lab Intermediate CA", intermediateKey, HashAlgorithmName.SHA256);
+        ireq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        ireq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        ireq.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(ireq.PublicKey, false));
+        using X509Certificate2 intermediatePublic = ireq.Create(_ca, now.AddDays(-1), now.AddDays(2), RandomNumberGenerator.GetBytes(8));
+        X509Certificate2 intermediate = intermediatePublic.CopyWithPrivateKey(intermediateKey);
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName(name);
+        req.CertificateExtensions.Add(san.Build());
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(intermediate, true, false));
+        req.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension([fetchBaseUrl + "/ocsp"], [fetchBaseUrl + "/aia/issuer.cer"]));
+        req.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([fetchBaseUrl + "/crl/issuer.crl"]));
+        using X509Certificate2 pub = req.Create(intermediate, now.AddDays(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        X509Certificate2 leaf = pub.CopyWithPrivateKey(key);
+        // The intermediate is handed out without its key: servers send it, nothing signs with it any more.
+        X509Certificate2 intermediateOnly = X509CertificateLoader.LoadCertificate(intermediate.RawData);
+        intermediate.Dispose();
+        return (leaf, intermediateOnly);
     }
 }

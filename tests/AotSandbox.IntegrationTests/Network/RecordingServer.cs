@@ -14,16 +14,18 @@ internal sealed class RecordingServer : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly bool _http;
-    private readonly X509Certificate2? _tls;
+    private readonly SslStreamCertificateContext? _tls;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private int _connections;
 
-    public RecordingServer(Socket listener, bool http, X509Certificate2? tls)
+    /// <param name="intermediates">Sent after the leaf in every handshake; none: the server sends its leaf alone.</param>
+    public RecordingServer(Socket listener, bool http, X509Certificate2? tls, X509Certificate2Collection? intermediates = null)
     {
         _listener = listener;
         _http = http;
-        _tls = tls;
+        // offline: the test server itself must never fetch anything its certificates name.
+        _tls = tls is null ? null : SslStreamCertificateContext.Create(tls, intermediates, offline: true);
         _loop = AcceptLoopAsync();
     }
 
@@ -58,7 +60,7 @@ internal sealed class RecordingServer : IAsyncDisposable
                 if (_tls is not null)
                 {
                     var ssl = new SslStream(stream);
-                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _tls }, timeout.Token);
+                    await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = _tls }, timeout.Token);
                     stream = ssl;
                 }
                 if (!_http)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Authentication;
 using System.Text;
 
 namespace AotSandbox.Emulator.Network;
@@ -44,7 +45,20 @@ internal static class HttpInspectingRelay
                 }
                 if (upstream is null)
                 {
-                    upstream = new BufferedConnection(await connectUpstream().ConfigureAwait(false));
+                    Stream connected;
+                    try
+                    {
+                        connected = await connectUpstream().ConfigureAwait(false);
+                    }
+                    catch (AuthenticationException)
+                    {
+                        // Nothing was forwarded; the client's TLS session is ours, so it can be told why and what to do.
+                        await DenyAsync(client.Stream, 502, $"upstream {allowedHost}:{port} certificate could not be verified " +
+                            "(nothing is downloaded: the server must send its intermediates; a private CA needs EgressTrustCa)",
+                            cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+                    upstream = new BufferedConnection(connected);
                 }
 
                 await upstream.Stream.WriteAsync(client.Buffered[..request.Length], cancellationToken).ConfigureAwait(false);

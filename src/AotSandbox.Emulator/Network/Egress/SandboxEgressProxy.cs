@@ -186,6 +186,8 @@ internal sealed class SandboxEgressProxy(
                     TargetHost = name,
                     ApplicationProtocols = [SslApplicationProtocol.Http11],
                     RemoteCertificateValidationCallback = verifier.Verify,
+                    // Root must not fetch URLs the upstream's certificate names (AIA, CRL, OCSP): host-side SSRF.
+                    CertificateChainPolicy = UpstreamChainPolicy.Create(),
                 }, handshake.Token).ConfigureAwait(false);
                 return upstreamSsl;
             }

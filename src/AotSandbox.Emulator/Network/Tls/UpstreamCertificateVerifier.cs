@@ -34,10 +34,10 @@ internal sealed class UpstreamCertificateVerifier
         }
 
         using var custom = new X509Chain();
+        // Never downloads what the certificate names (see UpstreamChainPolicy): only what the server sent counts.
+        custom.ChainPolicy = UpstreamChainPolicy.Create();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.CustomTrustStore.AddRange(_extraRoots);
-        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        custom.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.1"));
         if (chain is not null)
         {
             foreach (X509ChainElement e in chain.ChainElements)

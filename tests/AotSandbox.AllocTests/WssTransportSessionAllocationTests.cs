@@ -7,7 +7,7 @@ namespace AotSandbox.AllocTests;
 /// <see cref="RealTransportSessionAllocationTests"/> over wss://: the same frames, the SDK's own transport and session,
 /// with the client's <see cref="System.Net.Security.SslStream"/> (OpenSSL) decrypting under them. The server side's
 /// encryption runs before each measured window (<see cref="TlsLoopbackPeer.Encrypt"/>), so only the client is measured:
-/// the bytes allocated for 2N frames must equal those for N frames.
+/// the bytes allocated for 2N frames must not exceed those for N frames by more than an occasional object (see the bound).
 /// </summary>
 public sealed class WssTransportSessionAllocationTests
 {
@@ -49,9 +49,13 @@ public sealed class WssTransportSessionAllocationTests
             delta2N.Add(Feed(peer, sink, block2N, 2 * N, timeout.Token));
         }
 
+        // Over ws:// the quietest rounds are equal to the byte. Over wss:// an odd 184-B object shows up in some rounds of
+        // either size and not in others (seen in CI: 1,500 frames [184, 184, 1040, 184, 0, …], 3,000 frames [184, 4384, 352,
+        // 184, …]), i.e. tied to how often the TLS read waited, not to frames. So the bound is what no per-frame allocation
+        // can meet: the smallest object (24 B) once per frame would add 36,000 B to the larger window; ≤ 1 KiB is allowed.
         long difference = delta2N.Min() - deltaN.Min();
         Assert.True(
-            difference == 0,
+            difference <= 1024,
             $"over wss://, {N} frames allocated [{string.Join(", ", deltaN)}] B, {2 * N} allocated [{string.Join(", ", delta2N)}] B; quietest rounds differ by {difference} B.");
 
         byte[] exit = LoopbackPeer.TextFrame(System.Text.Encoding.UTF8.GetBytes($"{{\"type\":\"exec.exit\",\"execId\":\"{task.ExecId}\",\"exitCode\":0}}"));

@@ -25,8 +25,10 @@ public sealed class TreeHasherProperties : IDisposable
         {
             var random = new Random(seed);
             List<Node> tree = RandomTree(random);
-            string a = Path.Combine(_scratch, $"{round}-a"), b = Path.Combine(_scratch, $"{round}-b");
-            round++;
+            // CsCheck samples on several threads at once: each sample needs directories of its own (a plain round++
+            // once gave two samples the same ones, and their trees mixed: a flaky "different id" in CI).
+            int mine = Interlocked.Increment(ref round);
+            string a = Path.Combine(_scratch, $"{mine}-a"), b = Path.Combine(_scratch, $"{mine}-b");
             Materialise(a, tree, new Random(seed ^ 0x5A5A), DateTime.UnixEpoch.AddDays(1));
             Materialise(b, tree, new Random(~seed), DateTime.UnixEpoch.AddDays(9000));
             string id = TreeHasher.Hash(a);

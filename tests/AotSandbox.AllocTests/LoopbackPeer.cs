@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using AotSandbox.Transport;
 
 namespace AotSandbox.AllocTests;
@@ -30,7 +28,7 @@ internal sealed class LoopbackPeer : IDisposable
         _socket = await accept;
         Handshake(_socket);
         IMessageTransport client = await connect;
-        new Thread(SendLoop) { IsBackground = true, Name = "alloc-test peer writer" }.Start();
+        StartWriter();
         return client;
     }
 
@@ -47,7 +45,7 @@ internal sealed class LoopbackPeer : IDisposable
             _socket = await _listener.AcceptSocketAsync(token);
             Handshake(_socket);
             _socket.Send(greeting);
-            new Thread(SendLoop) { IsBackground = true, Name = "alloc-test peer writer" }.Start();
+            StartWriter();
             StartDraining();
         },
         token);
@@ -98,7 +96,7 @@ internal sealed class LoopbackPeer : IDisposable
         _sendRequested.Release();
     }
 
-    public void StartDraining() => new Thread(DrainLoop) { IsBackground = true, Name = "alloc-test peer reader" }.Start();
+    public void StartDraining() => PeerLoops.StartReader("alloc-test peer reader", _socket!, read => Interlocked.Add(ref _drained, read));
 
     public void Dispose()
     {
@@ -107,57 +105,12 @@ internal sealed class LoopbackPeer : IDisposable
         _sendRequested.Dispose();
     }
 
+    private void StartWriter() =>
+        PeerLoops.StartWriter("alloc-test peer writer", _socket!, _sendRequested, () => Volatile.Read(ref _pending)!);
+
     private static void Handshake(Socket socket)
     {
-        byte[] buffer = new byte[4096];
-        int length = 0;
-        int end;
-        while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
-        {
-            length += socket.Receive(buffer, length, buffer.Length - length, SocketFlags.None);
-        }
-
-        string head = Encoding.ASCII.GetString(buffer, 0, end);
-        string key = head.Split("\r\n").Single(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
-#pragma warning disable CA5350 // RFC 6455 accept computation, written independently of the SDK's.
-        string accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-#pragma warning restore CA5350
-        socket.Send(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"));
-    }
-
-    private void SendLoop()
-    {
-        try
-        {
-            while (true)
-            {
-                _sendRequested.Wait();
-                byte[] block = Volatile.Read(ref _pending)!;
-                int sent = 0;
-                while (sent < block.Length)
-                {
-                    sent += _socket!.Send(block, sent, block.Length - sent, SocketFlags.None);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private void DrainLoop()
-    {
-        byte[] buffer = new byte[256 * 1024];
-        try
-        {
-            int read;
-            while ((read = _socket!.Receive(buffer)) > 0)
-            {
-                Interlocked.Add(ref _drained, read);
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        PeerLoops.AnswerUpgrade(stream);
     }
 }

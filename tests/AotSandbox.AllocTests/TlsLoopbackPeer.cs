@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 
 namespace AotSandbox.AllocTests;
 
@@ -39,11 +37,11 @@ internal sealed class TlsLoopbackPeer : IDisposable
             _wire = new CapturingStream(new NetworkStream(_socket, ownsSocket: false));
             _tls = new SslStream(_wire, leaveInnerStreamOpen: true);
             await _tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, token);
-            Handshake(_tls);
+            PeerLoops.AnswerUpgrade(_tls);
             _tls.Write(greeting);
             _tls.Flush();
-            new Thread(SendLoop) { IsBackground = true, Name = "alloc-test tls peer writer" }.Start();
-            new Thread(DrainLoop) { IsBackground = true, Name = "alloc-test tls peer reader" }.Start();
+            PeerLoops.StartWriter("alloc-test tls peer writer", _socket, _sendRequested, () => Volatile.Read(ref _pending)!);
+            PeerLoops.StartReader("alloc-test tls peer reader", _socket, null);
         },
         token);
 
@@ -70,65 +68,6 @@ internal sealed class TlsLoopbackPeer : IDisposable
         _socket?.Dispose();
         _listener.Stop();
         _sendRequested.Dispose();
-    }
-
-    private static void Handshake(SslStream tls)
-    {
-        byte[] buffer = new byte[4096];
-        int length = 0;
-        int end;
-        while ((end = buffer.AsSpan(0, length).IndexOf("\r\n\r\n"u8)) < 0)
-        {
-            int read = tls.Read(buffer, length, buffer.Length - length);
-            if (read == 0)
-            {
-                throw new IOException("the client closed before its upgrade request ended");
-            }
-
-            length += read;
-        }
-
-        string head = Encoding.ASCII.GetString(buffer, 0, end);
-        string key = head.Split("\r\n").Single(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))[18..].Trim();
-#pragma warning disable CA5350 // RFC 6455 accept computation, written independently of the SDK's.
-        string accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-#pragma warning restore CA5350
-        tls.Write(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"));
-        tls.Flush();
-    }
-
-    private void SendLoop()
-    {
-        try
-        {
-            while (true)
-            {
-                _sendRequested.Wait();
-                byte[] block = Volatile.Read(ref _pending)!;
-                int sent = 0;
-                while (sent < block.Length)
-                {
-                    sent += _socket!.Send(block, sent, block.Length - sent, SocketFlags.None);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
-    }
-
-    private void DrainLoop()
-    {
-        byte[] buffer = new byte[256 * 1024];
-        try
-        {
-            while (_socket!.Receive(buffer) > 0)
-            {
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-        }
     }
 
     /// <summary>Reads from the socket; writes go to the socket, or to <see cref="Capture"/> while it is set.</summary>

@@ -4,11 +4,11 @@ using System.Runtime.InteropServices;
 using AotSandbox.Emulator;
 using AotSandbox.Emulator.Runtime;
 
-// Usage: AotSandbox.ReliabilityHost <port> <api-key> [ready-file [<uid-base> <tag> <netns-prefix>]]
+// Usage: AotSandbox.ReliabilityHost <port> <api-key> [ready-file [<uid-base> <tag> <netns-prefix> [<pool-size>]]]
 // Serves real sandboxes on a slice of the reliability range (uids 640048-640063, cgroup parent and state root
 // "aotsb-reltest-proc", netns prefix "relp-") that no other emulator uses, so its start-up sweep is safe; a suite
 // that needs a separate emulator process of its own passes its own range (16 uids from uid-base, /run/<tag>, cgroup
-// parent <tag>). Prints "READY <api host>" (and writes it to ready-file) once serving; SIGTERM ends it cleanly,
+// parent <tag>), and a pool size when it must differ from the default (0: every create starts its sandbox). Prints "READY <api host>" (and writes it to ready-file) once serving; SIGTERM ends it cleanly,
 // SIGKILL is the fault the tests inject.
 string tag = args.Length > 5 ? args[4] : "aotsb-reltest-proc";
 var runtimeOptions = new BubblewrapRuntimeOptions
@@ -25,6 +25,7 @@ var server = new EmulatorServer(new EmulatorOptions
     ApiKey = args[1],
     Listen = new IPEndPoint(IPAddress.Loopback, int.Parse(args[0], CultureInfo.InvariantCulture)),
     RuntimeFactory = _ => new BubblewrapRuntime(runtimeOptions),
+    PoolSize = args.Length > 6 ? int.Parse(args[6], CultureInfo.InvariantCulture) : EmulatorOptions.DefaultPoolSize,
 });
 await server.StartAsync();
 Console.WriteLine("READY " + server.ApiHost);

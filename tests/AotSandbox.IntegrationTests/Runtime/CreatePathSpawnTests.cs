@@ -33,7 +33,8 @@ public sealed partial class CreatePathSpawnTests
         var start = new ProcessStartInfo("strace") { UseShellExecute = false, RedirectStandardError = true };
         foreach (string argument in (string[])["-f", "--seccomp-bpf", "-qq", "-e", "trace=execve", "-e", "signal=none", "-o", trace, "--",
             "dotnet", host, port.ToString(CultureInfo.InvariantCulture), Key, ready,
-            NetnsSetupCollection.Range.UidBase.ToString(CultureInfo.InvariantCulture), NetnsSetupCollection.Range.CgroupParent, NetnsSetupCollection.Range.NetnsPrefix])
+            NetnsSetupCollection.Range.UidBase.ToString(CultureInfo.InvariantCulture), NetnsSetupCollection.Range.CgroupParent, NetnsSetupCollection.Range.NetnsPrefix,
+            "0"]) // no pool: the traced create must start its own sandbox (a claimed pre-warmed one started before the trace window)
         {
             start.ArgumentList.Add(argument);
         }

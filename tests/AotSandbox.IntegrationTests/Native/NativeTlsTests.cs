@@ -191,24 +191,33 @@ public sealed class NativeTlsTests
         }
     }
 
-    /// <summary>Plain HTTP on loopback serving the intermediate, as a CA's "caIssuers" URL would: records every request.</summary>
-    private sealed class AiaServer : IAsyncDisposable
+    /// <summary>A loopback listener serving one connection at a time until disposed; records request lines.</summary>
+    private abstract class LoopbackServer : IAsyncDisposable
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-        private readonly byte[] _der;
+        private Task _loop = Task.CompletedTask;
 
-        public AiaServer(byte[] der)
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public ConcurrentQueue<string> Requests { get; } = new();
+
+        public async ValueTask DisposeAsync()
         {
-            _der = der;
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _loop;
+            _stop.Dispose();
+        }
+
+        /// <summary>Called by the derived constructor once its own fields are set.</summary>
+        protected void Start()
+        {
             _listener.Start();
             _loop = Task.Run(AcceptLoopAsync);
         }
 
-        public ConcurrentQueue<string> Requests { get; } = new();
-
-        public string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/intermediate.cer";
+        protected abstract Task ServeAsync(NetworkStream stream, CancellationToken cancellationToken);
 
         private async Task AcceptLoopAsync()
         {
@@ -221,98 +230,76 @@ public sealed class NativeTlsTests
                 {
                     try
                     {
-                        NetworkStream stream = client.GetStream();
-                        string head = await ReadHeadAsync(stream, _stop.Token);
-                        Requests.Enqueue(head.Split("\r\n")[0]);
-                        byte[] header = Encoding.ASCII.GetBytes(
-                            $"HTTP/1.1 200 OK\r\nContent-Type: application/pkix-cert\r\nContent-Length: {_der.Length}\r\nConnection: close\r\n\r\n");
-                        await stream.WriteAsync(header, _stop.Token);
-                        await stream.WriteAsync(_der, _stop.Token);
+                        await ServeAsync(client.GetStream(), _stop.Token);
                     }
                     catch (Exception)
                     {
-                        // A client that hung up early is not this server's concern.
+                        // A client that hung up early or refused the certificate: an outcome under test, not a server fault.
                     }
                 }
             }
         }
+    }
 
-        public async ValueTask DisposeAsync()
+    /// <summary>Plain HTTP on loopback serving the intermediate, as a CA's "caIssuers" URL would: records every request.</summary>
+    private sealed class AiaServer : LoopbackServer
+    {
+        private readonly byte[] _der;
+
+        public AiaServer(byte[] der)
         {
-            await _stop.CancelAsync();
-            _listener.Stop();
-            await _loop;
-            _stop.Dispose();
+            _der = der;
+            Start();
+        }
+
+        public string Url => $"http://127.0.0.1:{Port}/intermediate.cer";
+
+        protected override async Task ServeAsync(NetworkStream stream, CancellationToken cancellationToken)
+        {
+            string head = await ReadHeadAsync(stream, cancellationToken);
+            Requests.Enqueue(head.Split("\r\n")[0]);
+            byte[] header = Encoding.ASCII.GetBytes(
+                $"HTTP/1.1 200 OK\r\nContent-Type: application/pkix-cert\r\nContent-Length: {_der.Length}\r\nConnection: close\r\n\r\n");
+            await stream.WriteAsync(header, cancellationToken);
+            await stream.WriteAsync(_der, cancellationToken);
         }
     }
 
     /// <summary>TLS on loopback presenting <c>leaf</c> plus the given intermediates; answers every request with a 404.</summary>
-    private sealed class TlsHttpServer : IAsyncDisposable
+    private sealed class TlsHttpServer : LoopbackServer
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly CancellationTokenSource _stop = new();
         private readonly SslStreamCertificateContext _context;
-        private readonly Task _loop;
         private int _handshakes;
 
         public TlsHttpServer(X509Certificate2 leaf, X509Certificate2[] intermediates)
         {
             // offline: the server itself must not go looking for anything either.
             _context = SslStreamCertificateContext.Create(leaf, new X509Certificate2Collection(intermediates), offline: true);
-            _listener.Start();
-            _loop = Task.Run(AcceptLoopAsync);
+            Start();
         }
-
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
         /// <summary>Connections that reached the TLS handshake (whether or not it completed).</summary>
         public int Handshakes => Volatile.Read(ref _handshakes);
 
-        public ConcurrentQueue<string> Requests { get; } = new();
-
-        private async Task AcceptLoopAsync()
+        protected override async Task ServeAsync(NetworkStream stream, CancellationToken cancellationToken)
         {
-            while (!_stop.IsCancellationRequested)
+            Interlocked.Increment(ref _handshakes);
+            await using var tls = new SslStream(stream);
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = _context }, cancellationToken);
+            // Under TLS 1.3 the server's side completes before the client has judged the certificate: a client
+            // that refuses it then closes without a request, which must not count as one.
+            string head = await ReadHeadAsync(tls, cancellationToken);
+            if (head.Length == 0)
             {
-                TcpClient client;
-                try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
-                catch (Exception) { return; }
-                using (client)
-                {
-                    try
-                    {
-                        Interlocked.Increment(ref _handshakes);
-                        await using var tls = new SslStream(client.GetStream());
-                        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificateContext = _context }, _stop.Token);
-                        // Under TLS 1.3 the server's side completes before the client has judged the certificate: a client
-                        // that refuses it then closes without a request, which must not count as one.
-                        string head = await ReadHeadAsync(tls, _stop.Token);
-                        if (head.Length == 0)
-                        {
-                            continue;
-                        }
-
-                        Requests.Enqueue(head.Split("\r\n")[0]);
-                        byte[] body = """{"error":"no such sandbox"}"""u8.ToArray();
-                        byte[] header = Encoding.ASCII.GetBytes(
-                            $"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
-                        await tls.WriteAsync(header, _stop.Token);
-                        await tls.WriteAsync(body, _stop.Token);
-                    }
-                    catch (Exception)
-                    {
-                        // A client refusing the certificate ends the handshake: that is one of the outcomes under test.
-                    }
-                }
+                return;
             }
-        }
 
-        public async ValueTask DisposeAsync()
-        {
-            await _stop.CancelAsync();
-            _listener.Stop();
-            await _loop;
-            _stop.Dispose();
+            Requests.Enqueue(head.Split("\r\n")[0]);
+            byte[] body = """{"error":"no such sandbox"}"""u8.ToArray();
+            byte[] header = Encoding.ASCII.GetBytes(
+                $"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n");
+            await tls.WriteAsync(header, cancellationToken);
+            await tls.WriteAsync(body, cancellationToken);
         }
     }
 

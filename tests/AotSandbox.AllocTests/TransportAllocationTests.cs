@@ -16,16 +16,18 @@ namespace AotSandbox.AllocTests;
 /// </summary>
 public sealed class TransportAllocationTests
 {
-    private const int N = 5_000;
+    private const int N = 1_000;
 
     /// <summary>
     /// Measured rounds. GC.GetTotalAllocatedBytes counts the whole process, and the test host allocates on its own
-    /// threads now and then (measured: reflection/JSON bursts of 300-700 KB, and stray 56-byte objects; the thread
-    /// pool's new workers ≈ 2 KB). That noise only ever adds, so the quietest round of each size is compared, and
-    /// windows are kept short (N small) so quiet rounds exist. Anything that scales with the message count cannot
-    /// hide: one 24-byte object per 1000 messages already makes every 2N round at least 120 B heavier than any N round.
+    /// threads now and then (measured: reflection/JSON bursts of 300-700 KB, stray 56-byte objects, the thread pool's
+    /// new workers ≈ 2 KB, and 168 B every 100 ms while the test thread only sleeps). That noise only ever adds, so the
+    /// quietest round of each size is compared, and windows are kept short in time (N small: 2N sends take ≈ 10 ms
+    /// on a quiet machine, well under the 100 ms period) with many rounds, so quiet rounds exist even when a loaded
+    /// machine stretches every round. Anything that scales with the message count cannot hide: one 24-byte object per
+    /// 1000 messages already makes every 2N round at least 24 B heavier than the quietest N round.
     /// </summary>
-    private const int Rounds = 10;
+    private const int Rounds = 30;
     private static readonly byte[] Message = "{\"type\":\"exec.output\",\"execId\":\"e1\",\"stream\":\"stdout\",\"data\":\"hello\"}"u8.ToArray();
 
     [Fact]

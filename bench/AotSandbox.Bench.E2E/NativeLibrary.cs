@@ -78,7 +78,7 @@ internal sealed class NativeLibrary(BenchEmulator emulator, ResultTable table, N
         table.Add(new ResultRow(
             "libaotsandbox.so size (stripped; .dbg split out)",
             $"{soBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes",
-            $"AOT C# client executable (same SDK): {clientBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes",
+            $"AOT C# client executable (same SDK; published with IlcDehydrate=false for start-up, type data stored expanded): {clientBytes.ToString("N0", CultureInfo.InvariantCulture)} bytes",
             F((double)soBytes / clientBytes) + "×",
             "(reported)",
             "—"));

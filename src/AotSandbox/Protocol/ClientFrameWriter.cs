@@ -8,34 +8,36 @@ namespace AotSandbox.Protocol;
 /// </summary>
 internal static class ClientFrameWriter
 {
-    private static readonly JsonEncodedText s_type = JsonEncodedText.Encode("type");
-    private static readonly JsonEncodedText s_execId = JsonEncodedText.Encode("execId");
-    private static readonly JsonEncodedText s_token = JsonEncodedText.Encode("token");
-    private static readonly JsonEncodedText s_command = JsonEncodedText.Encode("command");
-    private static readonly JsonEncodedText s_detached = JsonEncodedText.Encode("detached");
-    private static readonly JsonEncodedText s_data = JsonEncodedText.Encode("data");
-    private static readonly JsonEncodedText s_encoding = JsonEncodedText.Encode("encoding");
-    private static readonly JsonEncodedText s_base64 = JsonEncodedText.Encode("base64");
-    private static readonly JsonEncodedText s_signal = JsonEncodedText.Encode("signal");
-    private static readonly JsonEncodedText s_replay = JsonEncodedText.Encode("replay");
-    private static readonly JsonEncodedText s_path = JsonEncodedText.Encode("path");
-    private static readonly JsonEncodedText s_content = JsonEncodedText.Encode("content");
-    private static readonly JsonEncodedText s_offset = JsonEncodedText.Encode("offset");
-    private static readonly JsonEncodedText s_length = JsonEncodedText.Encode("length");
-    private static readonly JsonEncodedText s_pty = JsonEncodedText.Encode("pty");
-    private static readonly JsonEncodedText s_rows = JsonEncodedText.Encode("rows");
-    private static readonly JsonEncodedText s_cols = JsonEncodedText.Encode("cols");
-    private static readonly JsonEncodedText s_execResize = JsonEncodedText.Encode("exec.resize");
+    // Encoded with the frame writer's own encoder: JsonEncodedText's default (JavaScriptEncoder.Default) would build
+    // the relaxed encoder as well on a cold start (both are statics of one BCL class), which this avoids.
+    private static readonly JsonEncodedText s_type = Name("type");
+    private static readonly JsonEncodedText s_execId = Name("execId");
+    private static readonly JsonEncodedText s_token = Name("token");
+    private static readonly JsonEncodedText s_command = Name("command");
+    private static readonly JsonEncodedText s_detached = Name("detached");
+    private static readonly JsonEncodedText s_data = Name("data");
+    private static readonly JsonEncodedText s_encoding = Name("encoding");
+    private static readonly JsonEncodedText s_base64 = Name("base64");
+    private static readonly JsonEncodedText s_signal = Name("signal");
+    private static readonly JsonEncodedText s_replay = Name("replay");
+    private static readonly JsonEncodedText s_path = Name("path");
+    private static readonly JsonEncodedText s_content = Name("content");
+    private static readonly JsonEncodedText s_offset = Name("offset");
+    private static readonly JsonEncodedText s_length = Name("length");
+    private static readonly JsonEncodedText s_pty = Name("pty");
+    private static readonly JsonEncodedText s_rows = Name("rows");
+    private static readonly JsonEncodedText s_cols = Name("cols");
+    private static readonly JsonEncodedText s_execResize = Name("exec.resize");
 
-    private static readonly JsonEncodedText s_auth = JsonEncodedText.Encode("auth");
-    private static readonly JsonEncodedText s_execRun = JsonEncodedText.Encode("exec.run");
-    private static readonly JsonEncodedText s_execInput = JsonEncodedText.Encode("exec.input");
-    private static readonly JsonEncodedText s_execEndInput = JsonEncodedText.Encode("exec.endInput");
-    private static readonly JsonEncodedText s_execKill = JsonEncodedText.Encode("exec.kill");
-    private static readonly JsonEncodedText s_execGet = JsonEncodedText.Encode("exec.get");
-    private static readonly JsonEncodedText s_fileRead = JsonEncodedText.Encode("file.read");
-    private static readonly JsonEncodedText s_fileWrite = JsonEncodedText.Encode("file.write");
-    private static readonly JsonEncodedText s_fileList = JsonEncodedText.Encode("file.list");
+    private static readonly JsonEncodedText s_auth = Name("auth");
+    private static readonly JsonEncodedText s_execRun = Name("exec.run");
+    private static readonly JsonEncodedText s_execInput = Name("exec.input");
+    private static readonly JsonEncodedText s_execEndInput = Name("exec.endInput");
+    private static readonly JsonEncodedText s_execKill = Name("exec.kill");
+    private static readonly JsonEncodedText s_execGet = Name("exec.get");
+    private static readonly JsonEncodedText s_fileRead = Name("file.read");
+    private static readonly JsonEncodedText s_fileWrite = Name("file.write");
+    private static readonly JsonEncodedText s_fileList = Name("file.list");
 
     /// <summary><c>{"type":"auth","token":…}</c>: exactly these two fields.</summary>
     public static void WriteAuth(Utf8JsonWriter writer, string token)
@@ -169,4 +171,6 @@ internal static class ClientFrameWriter
         writer.WriteString(s_type, type);
         writer.WriteString(s_execId, execId);
     }
+
+    private static JsonEncodedText Name(string name) => JsonEncodedText.Encode(name, DeferredRelaxedJsonEncoder.Instance);
 }

@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace AotSandbox.Protocol;
@@ -7,7 +6,8 @@ namespace AotSandbox.Protocol;
 internal sealed class FrameBuilder : IDisposable
 {
     // Relaxed escaping: frames are never embedded in HTML, and escaping every non-ASCII character would bloat stdin text.
-    private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
+    // The deferred form writes the same bytes and builds the relaxed encoder only once a frame needs it (cold start).
+    private static readonly JsonWriterOptions s_options = new() { Encoder = DeferredRelaxedJsonEncoder.Instance, SkipValidation = true };
 
     public FrameBuilder()
     {

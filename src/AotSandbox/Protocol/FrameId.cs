@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace AotSandbox.Protocol;
 
@@ -110,10 +109,11 @@ internal readonly struct FrameId : IEquatable<FrameId>
         });
     }
 
+    // 96 bits from the OS CSPRNG without OpenSSL (GuidEntropy), so a ws:// client's first exec does not load libssl.
     private static FrameId NewRandom(byte kind)
     {
-        Span<byte> random = stackalloc byte[12];
-        RandomNumberGenerator.Fill(random);
+        Span<byte> random = stackalloc byte[GuidEntropy.BytesPerGuid];
+        GuidEntropy.Fill(random);
         return new FrameId(kind, BinaryPrimitives.ReadUInt64BigEndian(random), BinaryPrimitives.ReadUInt32BigEndian(random[8..]));
     }
 

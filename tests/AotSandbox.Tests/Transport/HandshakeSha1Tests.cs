@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using AotSandbox.Protocol;
 using AotSandbox.Protocol.WebSocket;
-using AotSandbox.Transport;
 using CsCheck;
 
 namespace AotSandbox.Tests.Transport;
@@ -51,7 +51,7 @@ public sealed class HandshakeSha1Tests
         byte[] draw = new byte[252];
         for (int i = 0; i < 200; i++)
         {
-            MaskKeyGenerator.Refill(draw);
+            GuidEntropy.Fill(draw);
             for (int j = 0; j < draw.Length; j++)
             {
                 ones[j] |= draw[j];
@@ -61,6 +61,23 @@ public sealed class HandshakeSha1Tests
 
         Assert.All(ones, b => Assert.Equal(0xFF, b));
         Assert.All(zeros, b => Assert.Equal(0xFF, b));
+    }
+
+    [Fact]
+    public void FrameIds_HaveNoFixedBits()
+    {
+        // Exec and file ids draw their 96 bits from GuidEntropy too (no OpenSSL on a ws:// client's first exec).
+        ulong highOnes = 0, highZeros = 0;
+        uint lowOnes = 0, lowZeros = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            string hex = FrameId.NewExec().ToString()[5..];
+            ulong high = Convert.ToUInt64(hex[..16], 16);
+            uint low = Convert.ToUInt32(hex[16..], 16);
+            (highOnes, highZeros, lowOnes, lowZeros) = (highOnes | high, highZeros | ~high, lowOnes | low, lowZeros | ~low);
+        }
+
+        Assert.Equal((ulong.MaxValue, ulong.MaxValue, uint.MaxValue, uint.MaxValue), (highOnes, highZeros, lowOnes, lowZeros));
     }
 
     [Fact]

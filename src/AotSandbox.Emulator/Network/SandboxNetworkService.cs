@@ -10,8 +10,9 @@ namespace AotSandbox.Emulator.Network;
 /// <summary>
 /// The emulator's sandbox networking: one CA, one preview listener, and per attached sandbox an egress proxy and a
 /// resolver whose listening sockets live inside that sandbox's network namespace (127.0.0.1:15001 and :53).
-/// Lifecycle: <see cref="StartAsync"/> once, <see cref="AttachAsync"/> after the runtime created the netns and
-/// before the sandbox's first process starts, <see cref="DetachAsync"/> before the netns is deleted.
+/// Lifecycle: <see cref="StartAsync"/> once; per sandbox <see cref="PrepareNamespaceAsync"/> after the runtime created
+/// the netns and before the sandbox's first process starts (<see cref="SandboxSpec.PrepareNetwork"/>),
+/// <see cref="AttachAsync"/> before its first command runs, <see cref="DetachAsync"/> before the netns is deleted.
 /// </summary>
 internal sealed class SandboxNetworkService : IAsyncDisposable
 {
@@ -100,9 +101,26 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sets up networking for one sandbox: nft redirect + drop rules and a default route on lo inside
-    /// <paramref name="netnsPath"/>, the in-namespace proxy and resolver sockets, and preview tokens for
-    /// <paramref name="ports"/>. Returns what the runtime must inject.
+    /// Makes a fresh sandbox namespace at <paramref name="netnsPath"/> a sandbox network: nft redirect + drop rules and
+    /// a default route on lo (<see cref="NetnsFirewall"/>). Completes once the rules are in force. Until then the
+    /// namespace has only lo and no route, so nothing can leave it either way; the runtime still runs this before the
+    /// sandbox's first process (<see cref="SandboxSpec.PrepareNetwork"/>).
+    /// </summary>
+    public Task PrepareNamespaceAsync(string netnsPath, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(netnsPath);
+        if (_ca is null || Volatile.Read(ref _disposed) != 0)
+        {
+            throw new InvalidOperationException("SandboxNetworkService not started, or stopped");
+        }
+
+        return NetnsFirewall.ApplyAsync(netnsPath, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets up networking for one sandbox whose namespace <see cref="PrepareNamespaceAsync"/> prepared: the in-namespace
+    /// proxy and resolver sockets, and preview tokens for <paramref name="ports"/>. Returns what the runtime must inject.
+    /// (Attached to an unprepared namespace, the sandbox has no route out at all: the proxy is unreachable, fail closed.)
     /// </summary>
     public async Task<SandboxNetworkAttachment> AttachAsync(string sandboxId, string netnsPath, EgressPolicy policy, IReadOnlyList<int> ports, CancellationToken cancellationToken)
     {
@@ -126,7 +144,7 @@ internal sealed class SandboxNetworkService : IAsyncDisposable
             throw new InvalidOperationException($"sandbox {sandboxId} is already attached");
         }
 
-        await NetnsFirewall.ApplyAsync(netnsPath, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
         var tokens = new List<string>();
         var sandbox = new AttachedSandbox(sandboxId, NetnsSocketFactory.OpenNamespace(netnsPath), policy, _options);
         try

@@ -12,7 +12,11 @@ internal interface ISandboxRuntime : IAsyncDisposable
     /// <summary>Removes processes, mounts, cgroups, network namespaces, state directories left by an earlier run that crashed.</summary>
     Task SweepLeftoversAsync(CancellationToken cancellationToken);
 
-    /// <summary>Creates and starts one sandbox; returns once its agent answered (ready for exec and file operations).</summary>
+    /// <summary>
+    /// Creates and starts one sandbox; returns once its agent answered (ready for exec and file operations). A runtime
+    /// whose sandboxes have network namespaces runs <see cref="SandboxSpec.PrepareNetwork"/> before any of the sandbox's
+    /// processes starts.
+    /// </summary>
     Task<ISandboxInstance> StartAsync(SandboxSpec spec, CancellationToken cancellationToken);
 }
 
@@ -125,6 +129,13 @@ internal sealed record SandboxSpec(string Id, SandboxLimits Limits, IReadOnlyDic
 {
     /// <summary>Host files bound read-only into the sandbox (e.g. the networking layer's CA bundle and resolv.conf), mounted after /etc.</summary>
     public IReadOnlyList<SandboxMount> ReadOnlyMounts { get; init; } = [];
+
+    /// <summary>
+    /// Sets up the sandbox's network namespace (the networking layer's firewall and route), given its path. The runtime
+    /// calls it once the namespace exists and before any process of the sandbox starts, and awaits it: nothing of the
+    /// sandbox, not even its agent, ever runs without it. The start fails when it throws. Null: nothing to set up.
+    /// </summary>
+    public Func<string, CancellationToken, Task>? PrepareNetwork { get; init; }
 }
 
 /// <summary>A host file or directory bound read-only at <paramref name="SandboxPath"/> inside a sandbox.</summary>

@@ -170,17 +170,40 @@ internal sealed class SandboxManager
 
     /// <summary>
     /// Starts a sandbox that belongs to nobody yet: runtime instance with the tier's limits and the network layer's
-    /// files and variables, network attached with the deny-all policy and no preview ports.
+    /// files and variables, its namespace's firewall in force before its first process starts (the runtime awaits
+    /// <see cref="SandboxSpec.PrepareNetwork"/> before launching anything), then the network attached with the
+    /// deny-all policy and no preview ports.
     /// </summary>
     private async Task<PooledSandbox> StartTenantlessAsync(SandboxLimits limits, CancellationToken cancellationToken)
     {
         string id = SecretGenerator.NewSandboxId();
-        ISandboxInstance instance = await _runtime.StartAsync(BuildSpec(id, limits), cancellationToken).ConfigureAwait(false);
+        string? prepared = null;
+        SandboxSpec spec = BuildSpec(id, limits);
+        if (_network is { } network)
+        {
+            spec = spec with
+            {
+                PrepareNetwork = async (netnsPath, token) =>
+                {
+                    await network.PrepareNamespaceAsync(netnsPath, token).ConfigureAwait(false);
+                    prepared = netnsPath;
+                },
+            };
+        }
+
+        ISandboxInstance instance = await _runtime.StartAsync(spec, cancellationToken).ConfigureAwait(false);
         if (_network is not null)
         {
             try
             {
-                // Before any command runs: until this returns the namespace has no route, so nothing can leave early.
+                // A runtime that did not run the preparation, or ran it on another namespace, started a sandbox without its
+                // firewall: it is never handed out.
+                if (prepared != instance.NetworkNamespacePath)
+                {
+                    throw new SandboxRuntimeException($"the runtime started sandbox {id} without preparing its network namespace");
+                }
+
+                // Before any command runs: the proxy and resolver listen in the namespace before the sandbox is handed out.
                 await _network.AttachAsync(id, instance.NetworkNamespacePath, EgressPolicy.DenyAll, [], cancellationToken).ConfigureAwait(false);
             }
             catch

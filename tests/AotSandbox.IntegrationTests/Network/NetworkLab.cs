@@ -87,6 +87,7 @@ internal sealed class NetworkLab : IAsyncDisposable
         string name = $"aotsbtest-sb{_namespaces.Count}-{_suffix}";
         await Sh($"ip netns add {name}");
         _namespaces.Add(name);
+        await Service.PrepareNamespaceAsync("/run/netns/" + name, CancellationToken.None);
         SandboxNetworkAttachment attachment = await Service.AttachAsync(name, "/run/netns/" + name, EgressPolicyParser.Parse(policyJson), ports, CancellationToken.None);
         // `ip netns exec` bind-mounts /etc/netns/NAME/* over /etc: exactly what the runtime does with the attachment's files.
         string etc = "/etc/netns/" + name;

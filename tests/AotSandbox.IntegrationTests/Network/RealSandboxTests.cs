@@ -46,7 +46,10 @@ public sealed class RealSandboxTests : IAsyncLifetime
         _runtime = new BubblewrapRuntime(Options);
         _runtime.CheckPrerequisites();
         await _runtime.SweepLeftoversAsync(CancellationToken.None);
-        var spec = new SandboxSpec("sb-" + Guid.NewGuid().ToString("N"), RuntimeFixture.SmallLimits, _lab.Service.SandboxSetup.Environment);
+        var spec = new SandboxSpec("sb-" + Guid.NewGuid().ToString("N"), RuntimeFixture.SmallLimits, _lab.Service.SandboxSetup.Environment)
+        {
+            PrepareNetwork = _lab.Service.PrepareNamespaceAsync,
+        };
         _sandbox = await _runtime.StartAsync(spec, CancellationToken.None);
         _attachment = await _lab.Service.AttachAsync(_sandbox.Id, _sandbox.NetworkNamespacePath, EgressPolicyParser.Parse("""
             [{"host":"allowed.test","port":80},

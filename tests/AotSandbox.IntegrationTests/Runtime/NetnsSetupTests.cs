@@ -1,8 +1,11 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using AotSandbox.Emulator.Network;
 using AotSandbox.Emulator.Runtime;
 using AotSandbox.Emulator.Runtime.Bubblewrap;
+using Microsoft.Win32.SafeHandles;
 using Xunit.Abstractions;
 
 namespace AotSandbox.IntegrationTests.Runtime;
@@ -144,6 +147,45 @@ public sealed class NetnsSetupTests(ITestOutputHelper output)
             }
 
             await NetworkNamespace.DeleteAsync(IpPathUnused, name);
+        }
+    }
+
+    [Fact]
+    public async Task Apply_RulesAreInForce_AsSoonAsItCompletes()
+    {
+        // ApplyAsync completes before the worker frees libnftables' context (that close waits for an RCU grace period,
+        // ≥ 8 ms here): what it promises is that the committed rules are in force at completion, which is what lets a
+        // sandbox start right after it. Probed at once from a socket inside the namespace: before, no route at all; after,
+        // the nat rule sends the connection to the proxy port, where nothing listens in this test (refused, not unreachable).
+        string name = NewName();
+        await NetworkNamespace.CreateAsync(IpPathUnused, name, CancellationToken.None);
+        using var sockets = new NetnsSocketFactory();
+        try
+        {
+            using SafeFileHandle netns = NetnsSocketFactory.OpenNamespace(NetworkNamespace.PathOf(name));
+            var outside = new IPEndPoint(IPAddress.Parse("198.51.100.1"), 80); // documentation address; nothing leaves the namespace
+            Assert.Equal(SocketError.NetworkUnreachable, await ConnectErrorAsync(sockets, netns, outside));
+
+            await NetnsFirewall.ApplyAsync(NetworkNamespace.PathOf(name), CancellationToken.None);
+            Assert.Equal(SocketError.ConnectionRefused, await ConnectErrorAsync(sockets, netns, outside));
+        }
+        finally
+        {
+            await NetworkNamespace.DeleteAsync(IpPathUnused, name);
+        }
+    }
+
+    private static async Task<SocketError> ConnectErrorAsync(NetnsSocketFactory sockets, SafeFileHandle netns, IPEndPoint target)
+    {
+        using Socket socket = await sockets.CreateAsync(netns, AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(target).WaitAsync(TimeSpan.FromSeconds(5));
+            return SocketError.Success;
+        }
+        catch (SocketException e)
+        {
+            return e.SocketErrorCode;
         }
     }
 

@@ -29,40 +29,70 @@ internal static partial class LibNftables
     }
 
     /// <summary>
-    /// Runs <paramref name="commands"/> (nft syntax; one atomic transaction) in the calling thread's network namespace.
-    /// Throws <see cref="InvalidOperationException"/> with nft's own message when the kernel or the parser refuses it.
+    /// Runs <paramref name="commands"/> (nft syntax; one atomic transaction) in the calling thread's network namespace
+    /// and returns the library context still open: the caller frees it (<see cref="Context.Dispose"/>) when it can
+    /// afford to wait. The transaction is committed when this returns (nft hands the batch to the kernel in one
+    /// sendmsg(2), which processes and commits it before returning, and collects any error before this returns), so
+    /// the rules are in force; but freeing the context closes its netlink socket, and after a commit the kernel makes
+    /// that close wait until the transaction's clean-up ran (nft_rcv_nl_event flushes nf_tables_trans_destroy_work,
+    /// which waits for an RCU grace period: 8–14 ms measured on this project's machine, against ≈ 0.5 ms for the rest).
+    /// Throws <see cref="InvalidOperationException"/> with nft's own message when the kernel or the parser refuses it;
+    /// the context is then freed already.
     /// </summary>
-    public static void Run(string commands)
+    public static Context RunKeepingContext(string commands)
     {
-        IntPtr context;
+        IntPtr handle;
         try
         {
-            context = nft_ctx_new(0); // NFT_CTX_DEFAULT
+            handle = nft_ctx_new(0); // NFT_CTX_DEFAULT
         }
         catch (DllNotFoundException e)
         {
             throw new InvalidOperationException(MissingMessage, e);
         }
 
-        if (context == IntPtr.Zero)
+        if (handle == IntPtr.Zero)
         {
             throw new InvalidOperationException("libnftables could not create a context (out of memory?)");
         }
 
+        var context = new Context(handle);
         try
         {
             // Buffered: the library must not write to the emulator's own stdout/stderr.
-            _ = nft_ctx_buffer_output(context);
-            _ = nft_ctx_buffer_error(context);
-            if (nft_run_cmd_from_buffer(context, commands) != 0)
+            _ = nft_ctx_buffer_output(handle);
+            _ = nft_ctx_buffer_error(handle);
+            if (nft_run_cmd_from_buffer(handle, commands) != 0)
             {
-                string error = Marshal.PtrToStringUTF8(nft_ctx_get_error_buffer(context))?.Trim() ?? "";
+                string error = Marshal.PtrToStringUTF8(nft_ctx_get_error_buffer(handle))?.Trim() ?? "";
                 throw new InvalidOperationException($"nftables refused the sandbox ruleset: {(error.Length == 0 ? "no message" : error)}");
             }
+
+            return context;
         }
-        finally
+        catch
         {
-            nft_ctx_free(context);
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>An open libnftables context (it owns a netlink socket of the namespace it was created in). Not thread-safe.</summary>
+    internal sealed class Context : IDisposable
+    {
+        private IntPtr _handle;
+
+        internal Context(IntPtr handle) => _handle = handle;
+
+        /// <summary>Frees the context; may block for an RCU grace period after a commit (see <see cref="RunKeepingContext"/>).</summary>
+        public void Dispose()
+        {
+            IntPtr handle = _handle;
+            _handle = IntPtr.Zero;
+            if (handle != IntPtr.Zero)
+            {
+                nft_ctx_free(handle);
+            }
         }
     }
 

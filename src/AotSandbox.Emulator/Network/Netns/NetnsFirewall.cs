@@ -41,23 +41,25 @@ internal static class NetnsFirewall
     /// rtnetlink, writes route_localnet through /proc/sys/net (which resolves to the namespace of the thread that opens
     /// it) and loads the ruleset with libnftables. route_localnet is needed because redirected packets carry 127.0.0.1
     /// as source toward a non-loopback destination until the nat hook rewrites them.
+    /// Completes once the ruleset is committed, i.e. in force; freeing libnftables' context afterwards waits for an RCU
+    /// grace period (<see cref="LibNftables.RunKeepingContext"/>), which the worker does after this completes, off the
+    /// caller's path (the next apply on the worker starts after it).
     /// </summary>
     public static async Task ApplyAsync(string netnsPath, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         // The worker with its own descriptor table: libnftables' select(2) aborts on a descriptor >= 1024 (NetnsWorker).
-        await NetnsWorker.SharedWithPrivateFiles.RunInAsync(netnsPath, ApplyInCurrentNamespace).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        await NetnsWorker.SharedWithPrivateFiles.RunInThenDisposeAsync(netnsPath, ApplyInCurrentNamespace).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Runs on the worker thread, inside the sandbox namespace.</summary>
-    private static bool ApplyInCurrentNamespace()
+    /// <summary>Runs on the worker thread, inside the sandbox namespace; returns the libnftables context for the worker to free.</summary>
+    private static LibNftables.Context ApplyInCurrentNamespace()
     {
         LoopbackNetlink.Configure();
         WriteSysctl("/proc/sys/net/ipv4/conf/lo/route_localnet");
         WriteSysctl("/proc/sys/net/ipv4/conf/all/route_localnet");
         // Replace-if-present in the same transaction (declare, delete, define): one atomic change, idempotent.
-        LibNftables.Run(ReplaceExisting + Ruleset);
-        return true;
+        return LibNftables.RunKeepingContext(ReplaceExisting + Ruleset);
     }
 
     private static void WriteSysctl(string path)

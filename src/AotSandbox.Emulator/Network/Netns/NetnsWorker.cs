@@ -67,6 +67,22 @@ internal sealed partial class NetnsWorker : IDisposable
     }
 
     /// <summary>
+    /// Runs <paramref name="work"/> on the worker inside the namespace file at <paramref name="netnsPath"/>, for work that
+    /// leaves something slow to release and not part of its outcome: the task completes as soon as <paramref name="work"/>
+    /// returns, then the worker disposes what it returned (on the worker thread: it may hold descriptors of a private
+    /// table) before it takes the next item. A failure of that disposal is nobody's to handle any more and is dropped. The caller must not
+    /// depend on the disposal having happened: e.g. libnftables' context, whose close waits for the kernel's clean-up of
+    /// a transaction that is already committed (<see cref="LibNftables"/>).
+    /// </summary>
+    public Task RunInThenDisposeAsync(string netnsPath, Func<IDisposable?> work)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(netnsPath);
+        var item = new DisposingWorkItem(netnsPath, work);
+        Post(item);
+        return item.Completion.Task;
+    }
+
+    /// <summary>
     /// Runs <paramref name="work"/> on the worker inside a brand-new network namespace (unshare(CLONE_NEWNET)); the
     /// namespace lives on only if <paramref name="work"/> pins it (e.g. by bind-mounting /proc/thread-self/ns/net).
     /// </summary>
@@ -82,12 +98,16 @@ internal sealed partial class NetnsWorker : IDisposable
 
     private Task<T> Enqueue<T>(WorkItem<T> item)
     {
+        Post(item);
+        return item.Completion.Task;
+    }
+
+    private void Post(WorkItem item)
+    {
         if (_broken || !_items.TryAdd(item, TimeSpan.FromSeconds(5)))
         {
             throw new InvalidOperationException("the network namespace worker is unavailable (stopped, broken or overloaded)");
         }
-
-        return item.Completion.Task;
     }
 
     private void Run()
@@ -146,6 +166,8 @@ internal sealed partial class NetnsWorker : IDisposable
                     _broken = true;
                 }
             }
+
+            item.AfterCompletion();
         }
     }
 
@@ -226,6 +248,11 @@ internal sealed partial class NetnsWorker : IDisposable
         public abstract void Execute();
 
         public abstract void Fail(Exception exception);
+
+        /// <summary>Runs on the worker once the caller was released and the thread is back in its own namespace.</summary>
+        public virtual void AfterCompletion()
+        {
+        }
     }
 
     private sealed class WorkItem<T>(SafeFileHandle? netns, string? netnsPath, Func<T> work) : WorkItem(netns, netnsPath)
@@ -235,5 +262,35 @@ internal sealed partial class NetnsWorker : IDisposable
         public override void Execute() => Completion.TrySetResult(work());
 
         public override void Fail(Exception exception) => Completion.TrySetException(exception);
+    }
+
+    private sealed class DisposingWorkItem(string netnsPath, Func<IDisposable?> work) : WorkItem(null, netnsPath)
+    {
+        private IDisposable? _leftover;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Execute()
+        {
+            _leftover = work();
+            Completion.TrySetResult();
+        }
+
+        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+
+        public override void AfterCompletion()
+        {
+            try
+            {
+                _leftover?.Dispose();
+            }
+#pragma warning disable CA1031 // The caller has its result already; a failed release must not kill the worker thread.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            _leftover = null;
+        }
     }
 }

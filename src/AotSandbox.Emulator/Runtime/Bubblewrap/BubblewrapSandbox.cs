@@ -58,13 +58,29 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
 
     public string? TerminationReason => Volatile.Read(ref _failure) ?? _channel?.FailureReason;
 
-    /// <summary>Creates the host resources, starts bwrap through the launcher and waits for the agent's first pong.</summary>
+    /// <summary>
+    /// Creates the host resources, starts bwrap through the launcher and waits for the agent's first pong. The network
+    /// namespace is created and prepared (<see cref="SandboxSpec.PrepareNetwork"/>) on the networking layer's worker
+    /// threads while this thread creates the state directory and the cgroups: independent kernel work, overlapped. The
+    /// launcher starts only after both are done, so the sandbox's first instruction already runs confined by all of them.
+    /// </summary>
     public async Task StartAsync(string agentHostPath, Image.SandboxImage image, CancellationToken cancellationToken)
     {
-        _state.Create();
-        _state.PrepareMountPoints(_spec.ReadOnlyMounts);
-        _cgroups.Create(_spec.Limits);
-        await NetworkNamespace.CreateAsync(_options.IpPath, _netnsName, cancellationToken).ConfigureAwait(false);
+        Task network = CreateNetworkAsync(cancellationToken);
+        try
+        {
+            _state.Create();
+            _state.PrepareMountPoints(_spec.ReadOnlyMounts);
+            _cgroups.Create(_spec.Limits);
+        }
+        catch
+        {
+            // The caller's teardown deletes the namespace: let its creation finish first, so nothing is left half made.
+            await network.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        await network.ConfigureAwait(false);
 
         var startInfo = new ProcessStartInfo(agentHostPath)
         {
@@ -108,6 +124,16 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new SandboxRuntimeException($"sandbox {Id} did not answer within {_options.StartTimeout.TotalSeconds:0} s: {StderrText()}", e);
+        }
+    }
+
+    /// <summary>Creates the network namespace, then lets the networking layer set it up.</summary>
+    private async Task CreateNetworkAsync(CancellationToken cancellationToken)
+    {
+        await NetworkNamespace.CreateAsync(_options.IpPath, _netnsName, cancellationToken).ConfigureAwait(false);
+        if (_spec.PrepareNetwork is { } prepare)
+        {
+            await prepare(NetworkNamespacePath, cancellationToken).ConfigureAwait(false);
         }
     }
 

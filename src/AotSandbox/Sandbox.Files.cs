@@ -11,6 +11,9 @@ public sealed partial class Sandbox
 
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>File chunks travel as raw bytes in binary messages (<c>file.binary</c>, docs/PROTOCOL.md §4.7) when advertised.</summary>
+    private bool BinaryFiles => HasExtension(SandboxExtensionNames.FileBinary);
+
     /// <summary>Writes text (UTF-8) to a file, replacing it.</summary>
     /// <param name="path">File path.</param>
     /// <param name="content">The text.</param>
@@ -39,7 +42,7 @@ public sealed partial class Sandbox
         SandboxSession session = RequireSession();
         if (content.Length <= RangeChunkBytes)
         {
-            return await session.WriteFileChunkAsync(path, content, offset: null, cancellationToken).ConfigureAwait(false);
+            return await session.WriteFileChunkAsync(path, content, offset: null, BinaryFiles, cancellationToken).ConfigureAwait(false);
         }
 
         if (!HasExtension(SandboxExtensionNames.FileRange))
@@ -49,7 +52,7 @@ public sealed partial class Sandbox
             return await UploadByCommandsAsync(path, ReadOnlyMemory<byte>.Empty, source, progress: null, cancellationToken).ConfigureAwait(false);
         }
 
-        return await WriteRangesAsync(session, path, content, cancellationToken).ConfigureAwait(false);
+        return await WriteRangesAsync(session, path, content, BinaryFiles, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a file as UTF-8 text (strict).</summary>
@@ -87,7 +90,7 @@ public sealed partial class Sandbox
         {
             try
             {
-                FileChunk whole = await session.ReadFileChunkAsync(path, null, null, cancellationToken).ConfigureAwait(false);
+                FileChunk whole = await session.ReadFileChunkAsync(path, null, null, BinaryFiles, cancellationToken).ConfigureAwait(false);
                 return whole.Data;
             }
             catch (SandboxClientException error) when (IsTooLargeForOneFrame(error))
@@ -98,7 +101,7 @@ public sealed partial class Sandbox
             }
         }
 
-        FileChunk first = await session.ReadFileChunkAsync(path, 0, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
+        FileChunk first = await session.ReadFileChunkAsync(path, 0, RangeChunkBytes, BinaryFiles, cancellationToken).ConfigureAwait(false);
         if (first.Destroyed || first.Eof != false || first.Data.Length == 0)
         {
             return first.Data;
@@ -106,7 +109,7 @@ public sealed partial class Sandbox
 
         using var all = new MemoryStream(first.TotalSize is { } total && total <= int.MaxValue ? (int)total : first.Data.Length * 2);
         all.Write(first.Data);
-        (_, bool destroyed) = await ReadFollowingRangesAsync(session, path, first, data =>
+        (_, bool destroyed) = await ReadFollowingRangesAsync(session, path, BinaryFiles, first, data =>
         {
             all.Write(data);
             return ValueTask.CompletedTask;

@@ -17,11 +17,11 @@ public sealed partial class Sandbox
     internal const int RangeWindow = 4;
 
     /// <summary>Writes <paramref name="content"/> in ranged chunks; the first one alone, since it truncates the file.</summary>
-    private static async Task<WriteResult> WriteRangesAsync(SandboxSession session, string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    private static async Task<WriteResult> WriteRangesAsync(SandboxSession session, string path, ReadOnlyMemory<byte> content, bool binary, CancellationToken cancellationToken)
     {
         int firstLength = Math.Min(RangeChunkBytes, content.Length);
         // A later chunk landing before the truncating first one would be cut off again: it is confirmed first.
-        WriteResult first = await session.WriteFileChunkAsync(path, content[..firstLength], offset: null, cancellationToken).ConfigureAwait(false);
+        WriteResult first = await session.WriteFileChunkAsync(path, content[..firstLength], offset: null, binary, cancellationToken).ConfigureAwait(false);
         if (!first.Ok)
         {
             return first; // destroyed meanwhile
@@ -39,7 +39,7 @@ public sealed partial class Sandbox
 
                 // Chunks write at their own offsets, so the order the server finishes them in does not matter.
                 ReadOnlyMemory<byte> chunk = content.Slice(offset, Math.Min(RangeChunkBytes, content.Length - offset));
-                window.Enqueue(session.WriteFileChunkAsync(path, chunk, offset, cancellationToken));
+                window.Enqueue(session.WriteFileChunkAsync(path, chunk, offset, binary, cancellationToken));
             }
 
             while (window.Count > 0)
@@ -58,12 +58,20 @@ public sealed partial class Sandbox
         return new WriteResult(first.Path, content.Length, ok: true);
     }
 
-    /// <summary>Writes <paramref name="source"/> to its end in ranged chunks read into <paramref name="buffer"/>; the first one alone.</summary>
+    /// <summary>
+    /// Writes <paramref name="source"/> to its end in ranged chunks; the first one alone. Each chunk in flight has a
+    /// buffer of its own (<see cref="RangeWindow"/> + 1 of them, used in turn): a binary chunk (<c>file.binary</c>) is
+    /// read from its buffer until it is in the socket's pipe, which may be after the request's task was handed out,
+    /// so a buffer is refilled only once the chunk that used it was answered.
+    /// </summary>
     private static async Task<WriteResult> UploadRangesAsync(
-        SandboxSession session, string path, Stream source, byte[] buffer, IProgress<long>? progress, CancellationToken cancellationToken)
+        SandboxSession session, string path, Stream source, bool binary, IProgress<long>? progress, CancellationToken cancellationToken)
     {
+        var buffers = new byte[RangeWindow + 1][];
+        int turn = 0;
+        byte[] buffer = buffers[0] = new byte[RangeChunkBytes];
         int filled = await source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        WriteResult first = await session.WriteFileChunkAsync(path, buffer.AsMemory(0, filled), offset: null, cancellationToken).ConfigureAwait(false);
+        WriteResult first = await session.WriteFileChunkAsync(path, buffer.AsMemory(0, filled), offset: null, binary, cancellationToken).ConfigureAwait(false);
         if (!first.Ok)
         {
             return new WriteResult(first.Path, 0, ok: false); // destroyed meanwhile
@@ -75,8 +83,11 @@ public sealed partial class Sandbox
         var window = new Queue<(Task<WriteResult> Reply, int Size)>(RangeWindow);
         try
         {
-            while (filled == buffer.Length)
+            while (filled == RangeChunkBytes)
             {
+                // At most RangeWindow chunks are in flight here, none of them in this buffer.
+                turn = (turn + 1) % buffers.Length;
+                buffer = buffers[turn] ??= new byte[RangeChunkBytes];
                 filled = await source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
                 if (filled == 0)
                 {
@@ -88,8 +99,7 @@ public sealed partial class Sandbox
                     return new WriteResult(first.Path, confirmed, ok: false);
                 }
 
-                // WriteFileChunkAsync encodes the frame before it returns, so the buffer can be refilled at once.
-                window.Enqueue((session.WriteFileChunkAsync(path, buffer.AsMemory(0, filled), offset, cancellationToken), filled));
+                window.Enqueue((session.WriteFileChunkAsync(path, buffer.AsMemory(0, filled), offset, binary, cancellationToken), filled));
                 offset += filled;
             }
 
@@ -130,7 +140,7 @@ public sealed partial class Sandbox
     /// </summary>
     /// <returns>Bytes handed to the sink (the first range's included) and whether the sandbox was destroyed meanwhile.</returns>
     private static async Task<(long Received, bool Destroyed)> ReadFollowingRangesAsync(
-        SandboxSession session, string path, FileChunk first, Func<byte[], ValueTask> sink, IProgress<long>? progress, CancellationToken cancellationToken)
+        SandboxSession session, string path, bool binary, FileChunk first, Func<byte[], ValueTask> sink, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         long received = first.Data.Length;
         long next = received;
@@ -143,7 +153,7 @@ public sealed partial class Sandbox
                 // No range past the size the server last reported; one at least, so a file that grew is followed.
                 while (window.Count < RangeWindow && (next < known || window.Count == 0))
                 {
-                    window.Enqueue(session.ReadFileChunkAsync(path, next, RangeChunkBytes, cancellationToken));
+                    window.Enqueue(session.ReadFileChunkAsync(path, next, RangeChunkBytes, binary, cancellationToken));
                     next += RangeChunkBytes;
                 }
 

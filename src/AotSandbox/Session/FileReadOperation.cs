@@ -7,7 +7,7 @@ namespace AotSandbox.Session;
 /// <summary>One piece of a file read: the bytes plus the <c>file.range</c> metadata when the server sent it.</summary>
 internal readonly record struct FileChunk(byte[] Data, long? Offset, long? TotalSize, bool? Eof, bool Destroyed);
 
-/// <summary><c>file.read</c> → <c>file.content</c> (base64, or raw text when the server sent no encoding).</summary>
+/// <summary><c>file.read</c> → <c>file.content</c> (base64, or raw text when the server sent no encoding, or a binary message with <c>file.binary</c>).</summary>
 internal sealed class FileReadOperation : PendingFileOperation
 {
     public FileReadOperation(FrameId key, string execId, string path)
@@ -36,6 +36,15 @@ internal sealed class FileReadOperation : PendingFileOperation
         }
 
         Completion.TrySetResult(new FileChunk(data, frame.Offset, frame.Size, frame.Eof, Destroyed: false));
+        return true;
+    }
+
+    /// <summary>The bytes are copied once, out of the transport's buffer into an array of exactly their length.</summary>
+    public override bool TryCompleteBinary(ref ServerFrame header, in ReadOnlySequence<byte> data)
+    {
+        byte[] bytes = data.IsEmpty ? [] : GC.AllocateUninitializedArray<byte>(checked((int)data.Length));
+        data.CopyTo(bytes);
+        Completion.TrySetResult(new FileChunk(bytes, header.Offset, header.Size, header.Eof, Destroyed: false));
         return true;
     }
 

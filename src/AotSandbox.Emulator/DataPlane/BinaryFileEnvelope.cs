@@ -59,6 +59,12 @@ internal static class BinaryFileEnvelope
             return $"binary header length {headerLength} beyond the message's {message.Length - PrefixLength} bytes";
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(message.Slice(PrefixLength, headerLength)))
+        {
+            // The JSON reader does not check the UTF-8 of values it skips; a header is text, so it is checked whole here.
+            return "binary header is not valid UTF-8";
+        }
+
         header = PrefixLength..(PrefixLength + headerLength);
         data = (PrefixLength + headerLength)..message.Length;
         return null;

@@ -38,7 +38,8 @@ internal static class BinaryFileFrame
 
     /// <summary>
     /// Splits an envelope into header and data (views of <paramref name="message"/>); false when its prefix is broken
-    /// (wrong marker, non-zero reserved byte, a header length outside 2..<see cref="MaxHeaderBytes"/> or past the end).
+    /// (wrong marker, non-zero reserved byte, a header length outside 2..<see cref="MaxHeaderBytes"/> or past the end)
+    /// or its header is not valid UTF-8 (the frame reader may then rely on it).
     /// </summary>
     public static bool TrySplit(in ReadOnlySequence<byte> message, out ReadOnlySequence<byte> header, out ReadOnlySequence<byte> data)
     {
@@ -58,6 +59,12 @@ internal static class BinaryFileFrame
         }
 
         header = message.Slice(PrefixLength, headerLength);
+        if (!WebSocket.Utf8Validation.IsValid(header))
+        {
+            header = default;
+            return false;
+        }
+
         data = message.Slice(PrefixLength + headerLength);
         return true;
     }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
 using AotSandbox.Protocol;
-using AotSandbox.Protocol.WebSocket;
 
 namespace AotSandbox.Session;
 
@@ -75,7 +74,6 @@ internal sealed partial class SandboxSession
     internal void DispatchEnvelope(in ReadOnlySequence<byte> message)
     {
         if (!BinaryFileFrame.TrySplit(message, out ReadOnlySequence<byte> header, out ReadOnlySequence<byte> data)
-            || !Utf8Validation.IsValid(header)
             || !ServerFrameReader.TryRead(header, knownValidUtf8: true, ref _contiguousBuffer, out ServerFrame frame)
             || frame.Type != FrameType.FileContent
             || !frame.ExecId.IsPresent)

@@ -44,6 +44,7 @@ public sealed class BinaryFileEnvelopeTests
         { Envelope("{}", [], declared: 32769), "header length 32769 outside" },
         { Envelope("{}", [], declared: 65535), "header length 65535 outside" },
         { Envelope("{}", [9, 9], declared: 5), "beyond the message's 4 bytes" },
+        { [0xB1, 0, 0, 4, (byte)'"', 0xC3, 0x28, (byte)'"'], "not valid UTF-8" },
     };
 
     [Theory]

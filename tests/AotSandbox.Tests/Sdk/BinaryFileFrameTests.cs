@@ -37,6 +37,7 @@ public sealed class BinaryFileFrameTests
     [InlineData(new byte[] { 0xB1, 0, 0, 1, 1 })]
     [InlineData(new byte[] { 0xB1, 0, 0, 3, 1, 1 })]
     [InlineData(new byte[] { 0xB1, 0, 0x80, 1, 1, 1 })]
+    [InlineData(new byte[] { 0xB1, 0, 0, 4, (byte)'"', 0xC3, 0x28, (byte)'"' })]
     public void TrySplit_BrokenPrefix_IsRefused(byte[] message) =>
         Assert.False(BinaryFileFrame.TrySplit(new ReadOnlySequence<byte>(message), out _, out _));
 

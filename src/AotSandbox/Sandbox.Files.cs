@@ -9,10 +9,20 @@ public sealed partial class Sandbox
     /// <summary>Chunk size of ranged transfers: its base64 (≈ 683 KiB) keeps every frame under 1 MiB.</summary>
     internal const int RangeChunkBytes = 512 * 1024;
 
+    /// <summary>
+    /// Chunk size of ranged transfers with <c>file.binary</c>: raw bytes, so twice the JSON chunk still keeps every message
+    /// under 1 MiB, and it is the emulator's largest single write to its agent (1 MiB less the room for the path), so
+    /// each chunk is one agent request. Half as many round trips as with 512 KiB.
+    /// </summary>
+    internal const int BinaryChunkBytes = 1016 * 1024;
+
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>File chunks travel as raw bytes in binary messages (<c>file.binary</c>, docs/PROTOCOL.md §4.7) when advertised.</summary>
     private bool BinaryFiles => HasExtension(SandboxExtensionNames.FileBinary);
+
+    /// <summary>The chunk size of ranged transfers in either encoding.</summary>
+    private static int ChunkBytesFor(bool binary) => binary ? BinaryChunkBytes : RangeChunkBytes;
 
     /// <summary>Writes text (UTF-8) to a file, replacing it.</summary>
     /// <param name="path">File path.</param>
@@ -40,7 +50,7 @@ public sealed partial class Sandbox
     {
         ArgumentNullException.ThrowIfNull(path);
         SandboxSession session = RequireSession();
-        if (content.Length <= RangeChunkBytes)
+        if (content.Length <= ChunkBytesFor(BinaryFiles))
         {
             return await session.WriteFileChunkAsync(path, content, offset: null, BinaryFiles, cancellationToken).ConfigureAwait(false);
         }
@@ -101,10 +111,15 @@ public sealed partial class Sandbox
             }
         }
 
-        FileChunk first = await session.ReadFileChunkAsync(path, 0, RangeChunkBytes, BinaryFiles, cancellationToken).ConfigureAwait(false);
+        FileChunk first = await session.ReadFileChunkAsync(path, 0, ChunkBytesFor(BinaryFiles), BinaryFiles, cancellationToken).ConfigureAwait(false);
         if (first.Destroyed || first.Eof != false || first.Data.Length == 0)
         {
             return first.Data;
+        }
+
+        if (BinaryFiles && await ReadRangesInPlaceAsync(session, path, first, cancellationToken).ConfigureAwait(false) is { } placed)
+        {
+            return placed;
         }
 
         using var all = new MemoryStream(first.TotalSize is { } total && total <= int.MaxValue ? (int)total : first.Data.Length * 2);

@@ -76,7 +76,7 @@ public sealed partial class Sandbox
             return whole.Data.Length;
         }
 
-        FileChunk first = await session.ReadFileChunkAsync(path, 0, RangeChunkBytes, BinaryFiles, cancellationToken).ConfigureAwait(false);
+        FileChunk first = await session.ReadFileChunkAsync(path, 0, ChunkBytesFor(BinaryFiles), BinaryFiles, cancellationToken).ConfigureAwait(false);
         if (first.Destroyed)
         {
             return 0;

@@ -62,15 +62,17 @@ internal sealed class FileOperations
     private async Task<OutgoingMessage> ReadAsync(string execId, ClientFrame frame, CancellationToken cancellationToken)
     {
         bool ranged = frame.Offset.HasValue || frame.Length.HasValue;
+        bool binary = frame.Binary && _allowExtensions;
+        int maxLength = binary ? DataPlaneLimits.MaxBinaryRangeReadBytes : DataPlaneLimits.MaxRangeReadBytes;
         long offset = frame.Offset ?? 0;
         long length = frame.Length ?? DataPlaneLimits.MaxRangeReadBytes;
-        if (ranged && (offset < 0 || length < 0 || length > DataPlaneLimits.MaxRangeReadBytes))
+        if (ranged && (offset < 0 || length < 0 || length > maxLength))
         {
             return Error(execId, ErrorCodes.InvalidRequest,
-                $"'offset' must be ≥ 0 and 'length' between 0 and {DataPlaneLimits.MaxRangeReadBytes} bytes");
+                $"'offset' must be ≥ 0 and 'length' between 0 and {maxLength} bytes");
         }
 
-        if (frame.Binary && _allowExtensions)
+        if (binary)
         {
             return await BinaryFileContent.ReadAsync(_instance, execId, frame.Path!, ranged ? offset : null, ranged ? (int)length : null, cancellationToken).ConfigureAwait(false);
         }

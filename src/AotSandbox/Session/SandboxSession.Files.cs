@@ -43,12 +43,15 @@ internal sealed partial class SandboxSession
         return await AwaitFileAsync(operation, operation.Completion.Task, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>One <c>file.read</c>, whole or (with <c>file.range</c>) a range; with <paramref name="binary"/> it asks for a binary answer.</summary>
-    public async Task<FileChunk> ReadFileChunkAsync(string path, long? offset, int? length, bool binary, CancellationToken cancellationToken)
+    /// <summary>
+    /// One <c>file.read</c>, whole or (with <c>file.range</c>) a range; with <paramref name="binary"/> it asks for a
+    /// binary answer, whose bytes land in <paramref name="destination"/> when given and large enough (see <see cref="FileChunk.InPlace"/>).
+    /// </summary>
+    public async Task<FileChunk> ReadFileChunkAsync(string path, long? offset, int? length, bool binary, CancellationToken cancellationToken, Memory<byte> destination = default)
     {
         FrameId key = FrameId.NewFile();
         string id = key.ToString();
-        var operation = new FileReadOperation(key, id, path);
+        var operation = new FileReadOperation(key, id, path, destination);
         Register(operation);
         FrameBuilder frame = RentBuilder();
         ClientFrameWriter.WriteFileRead(frame.Writer, id, path, offset, length, binary);

@@ -45,7 +45,7 @@ public sealed class BinaryFileTests
         Assert.True(result.Ok);
         Assert.Equal(content.Length, result.Size);
         Assert.Equal(content, written);
-        Assert.Equal([null, 524288L, 1048576L], offsets);
+        Assert.Equal([null, (long)Sandbox.BinaryChunkBytes], offsets); // 1016 KiB chunks: each one agent write
         Assert.Single(transport.Sent); // the auth frame: no JSON file.write at all
     }
 
@@ -76,6 +76,40 @@ public sealed class BinaryFileTests
         byte[] read = await sandbox.ReadFileBytesAsync("big.bin");
 
         Assert.Equal(content, read);
+    }
+
+    [Fact]
+    public async Task Read_FileShrinkingMidRead_FallsBackToFollowingTheFile()
+    {
+        // The ranges land in place in one array of the size the first answer reported; when a later answer reports
+        // another size, that array is dropped and the rest is read the general way (which follows a changing file).
+        byte[] before = new byte[2_200_000];
+        byte[] after = new byte[1_500_000];
+        new Random(14).NextBytes(before);
+        new Random(15).NextBytes(after);
+        byte[] current = before;
+        (Sandbox sandbox, InMemoryTransport transport) = await TestSandbox.ConnectedAsync(Both);
+        transport.OnClientFrame = (t, frame) =>
+        {
+            using var doc = JsonDocument.Parse(frame);
+            JsonElement root = doc.RootElement;
+            if (root.GetProperty("type").GetString() != "file.read")
+            {
+                return;
+            }
+
+            long offset = root.GetProperty("offset").GetInt64();
+            int n = (int)Math.Max(0, Math.Min(root.GetProperty("length").GetInt32(), current.Length - offset));
+            string eof = offset + n >= current.Length ? "true" : "false";
+            t.InboundKind = TransportMessageKind.Binary;
+            t.Enqueue(Envelope($"{{\"type\":\"file.content\",\"execId\":\"{root.GetProperty("execId").GetString()}\",\"offset\":{offset},\"size\":{current.Length},\"eof\":{eof}}}", current.AsSpan((int)Math.Min(offset, current.Length), n)));
+            t.InboundKind = TransportMessageKind.Text;
+            current = after; // changed right after the first answer
+        };
+
+        byte[] read = await sandbox.ReadFileBytesAsync("changing.bin");
+
+        Assert.Equal([.. before.AsSpan(0, Sandbox.BinaryChunkBytes), .. after.AsSpan(Sandbox.BinaryChunkBytes)], read);
     }
 
     [Fact]

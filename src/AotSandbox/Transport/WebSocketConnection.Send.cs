@@ -87,7 +87,7 @@ internal sealed partial class WebSocketConnection
 
     /// <summary>
     /// Writes header and masked payload (<paramref name="payload"/> then <paramref name="more"/>, one message) into pipe
-    /// memory: each caller byte is copied once, straight into the pipe, and masked there. The caller's buffers are only read.
+    /// memory: each caller byte is read once and written once, masked on its way into the pipe. The caller's buffers are only read.
     /// </summary>
     private void WriteFrame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> more)
     {
@@ -99,9 +99,8 @@ internal sealed partial class WebSocketConnection
             Span<byte> frame = _writer.GetSpan(headerLength + total);
             WebSocketFrameWriter.WriteClientHeader(frame, opcode, fin: true, total, key);
             Span<byte> body = frame.Slice(headerLength, total);
-            payload.CopyTo(body);
-            more.CopyTo(body[payload.Length..]);
-            WebSocketMasking.Mask(body, key, 0);
+            WebSocketMasking.MaskCopy(payload, body, key, 0);
+            WebSocketMasking.MaskCopy(more, body[payload.Length..], key, payload.Length);
             _writer.Advance(headerLength + total);
             return;
         }
@@ -112,7 +111,7 @@ internal sealed partial class WebSocketConnection
         WriteMasked(more, key, payload.Length);
     }
 
-    /// <summary>Copies <paramref name="part"/> into pipe memory and masks it there; <paramref name="at"/> is its position in the payload.</summary>
+    /// <summary>Copies <paramref name="part"/> into pipe memory, masked on the way; <paramref name="at"/> is its position in the payload.</summary>
     private void WriteMasked(ReadOnlySpan<byte> part, uint key, int at)
     {
         int offset = 0;
@@ -120,8 +119,7 @@ internal sealed partial class WebSocketConnection
         {
             Span<byte> chunk = _writer.GetSpan(Math.Min(part.Length - offset, LargeSegmentBytes));
             int count = Math.Min(chunk.Length, part.Length - offset);
-            part.Slice(offset, count).CopyTo(chunk);
-            WebSocketMasking.Mask(chunk[..count], key, at + offset);
+            WebSocketMasking.MaskCopy(part.Slice(offset, count), chunk, key, at + offset);
             _writer.Advance(count);
             offset += count;
         }

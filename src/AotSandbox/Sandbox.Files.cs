@@ -38,7 +38,7 @@ public sealed partial class Sandbox
 
     /// <summary>
     /// Writes bytes to a file, replacing it. Large content is sent in 512 KiB chunks, several in flight, when the server
-    /// advertises <c>file.range</c>; otherwise content over 512 KiB goes through commands (<c>cat</c> fed by stdin into a temporary
+    /// advertises <c>file.range</c> (raw 1016 KiB chunks in binary messages when it also advertises <c>file.binary</c>); otherwise content over 512 KiB goes through commands (<c>cat</c> fed by stdin into a temporary
     /// file, then renamed), which only the base protocol needs.
     /// </summary>
     /// <param name="path">File path.</param>
@@ -84,7 +84,8 @@ public sealed partial class Sandbox
     }
 
     /// <summary>
-    /// Reads a file's bytes. With the <c>file.range</c> extension the file is fetched in 512 KiB ranges until the end, so
+    /// Reads a file's bytes. With the <c>file.range</c> extension the file is fetched in 512 KiB ranges until the end
+    /// (with <c>file.binary</c>, raw 1016 KiB ranges landing straight in the returned array), so
     /// files larger than one frame work; otherwise in one frame, and a file too large for one is read through
     /// <c>base64</c> run in the sandbox.
     /// </summary>

@@ -60,16 +60,17 @@ public sealed partial class Sandbox
     }
 
     /// <summary>
-    /// Writes <paramref name="source"/> to its end in ranged chunks; the first one alone. Each chunk in flight has a
-    /// buffer of its own (<see cref="RangeWindow"/> + 1 of them, used in turn): a binary chunk (<c>file.binary</c>) is
-    /// read from its buffer until it is in the socket's pipe, which may be after the request's task was handed out,
-    /// so a buffer is refilled only once the chunk that used it was answered.
+    /// Writes <paramref name="source"/> to its end in ranged chunks; the first one alone. A binary chunk
+    /// (<c>file.binary</c>) is read from its buffer until it is in the socket's pipe, which may be after the request's
+    /// task was handed out, so each chunk in flight has a buffer of its own (<see cref="RangeWindow"/> + 1 of them, used
+    /// in turn) and a buffer is refilled only once the chunk that used it was answered. A JSON chunk is encoded before
+    /// the call returns: one buffer does.
     /// </summary>
     private static async Task<WriteResult> UploadRangesAsync(
         SandboxSession session, string path, Stream source, bool binary, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         int chunkBytes = ChunkBytesFor(binary);
-        var buffers = new byte[RangeWindow + 1][];
+        var buffers = new byte[binary ? RangeWindow + 1 : 1][];
         int turn = 0;
         byte[] buffer = buffers[0] = new byte[chunkBytes];
         int filled = await source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
@@ -87,7 +88,7 @@ public sealed partial class Sandbox
         {
             while (filled == chunkBytes)
             {
-                // At most RangeWindow chunks are in flight here, none of them in this buffer.
+                // At most RangeWindow chunks are in flight here, none of them in this buffer when binary.
                 turn = (turn + 1) % buffers.Length;
                 buffer = buffers[turn] ??= new byte[chunkBytes];
                 filled = await source.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);

@@ -10,8 +10,8 @@ public sealed partial class Sandbox
 {
     /// <summary>
     /// Writes a file from a stream, replacing it. With the <c>file.range</c> extension the content is read and sent in
-    /// 512 KiB chunks, up to 4 in flight (memory stays at five chunk buffers plus the encoded frames in flight; with
-    /// <c>file.binary</c> there are no encoded frames: the chunks go raw). Otherwise up to 512 KiB goes in one frame, and more through
+    /// 512 KiB chunks, up to 4 in flight (memory stays at one chunk plus the encoded frames in flight; with
+    /// <c>file.binary</c> the chunks are 1016 KiB and go raw, five chunk buffers and no encoded frames). Otherwise up to 512 KiB goes in one frame, and more through
     /// commands fed by stdin in 4 MiB slices (memory stays at one frame; docs/PROTOCOL.md §3.8).
     /// </summary>
     /// <param name="path">File path (relative paths resolve against <c>/workspace</c>).</param>
@@ -44,7 +44,8 @@ public sealed partial class Sandbox
     }
 
     /// <summary>
-    /// Reads a file into a stream. With the <c>file.range</c> extension it is fetched in 512 KiB ranges, up to 4 in
+    /// Reads a file into a stream. With the <c>file.range</c> extension it is fetched in 512 KiB ranges (1016 KiB of raw
+    /// bytes with <c>file.binary</c>), up to 4 in
     /// flight, and each range is written to <paramref name="destination"/> in order as it arrives. Otherwise in one frame, and a file too large for one
     /// is streamed through <c>base64</c> run in the sandbox and decoded as it arrives (docs/PROTOCOL.md §3.8).
     /// </summary>

@@ -9,7 +9,20 @@ public sealed partial class Sandbox
     /// <summary>Chunk size of ranged transfers: its base64 (≈ 683 KiB) keeps every frame under 1 MiB.</summary>
     internal const int RangeChunkBytes = 512 * 1024;
 
+    /// <summary>
+    /// Chunk size of ranged transfers with <c>file.binary</c>: raw bytes, so twice the JSON chunk still keeps every message
+    /// under 1 MiB, and it is the emulator's largest single write to its agent (1 MiB less the room for the path), so
+    /// each chunk is one agent request. Half as many round trips as with 512 KiB.
+    /// </summary>
+    internal const int BinaryChunkBytes = 1016 * 1024;
+
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>File chunks travel as raw bytes in binary messages (<c>file.binary</c>, docs/PROTOCOL.md §4.7) when advertised.</summary>
+    private bool BinaryFiles => HasExtension(SandboxExtensionNames.FileBinary);
+
+    /// <summary>The chunk size of ranged transfers in either encoding.</summary>
+    private static int ChunkBytesFor(bool binary) => binary ? BinaryChunkBytes : RangeChunkBytes;
 
     /// <summary>Writes text (UTF-8) to a file, replacing it.</summary>
     /// <param name="path">File path.</param>
@@ -25,7 +38,7 @@ public sealed partial class Sandbox
 
     /// <summary>
     /// Writes bytes to a file, replacing it. Large content is sent in 512 KiB chunks, several in flight, when the server
-    /// advertises <c>file.range</c>; otherwise content over 512 KiB goes through commands (<c>cat</c> fed by stdin into a temporary
+    /// advertises <c>file.range</c> (raw 1016 KiB chunks in binary messages when it also advertises <c>file.binary</c>); otherwise content over 512 KiB goes through commands (<c>cat</c> fed by stdin into a temporary
     /// file, then renamed), which only the base protocol needs.
     /// </summary>
     /// <param name="path">File path.</param>
@@ -37,9 +50,9 @@ public sealed partial class Sandbox
     {
         ArgumentNullException.ThrowIfNull(path);
         SandboxSession session = RequireSession();
-        if (content.Length <= RangeChunkBytes)
+        if (content.Length <= ChunkBytesFor(BinaryFiles))
         {
-            return await session.WriteFileChunkAsync(path, content, offset: null, cancellationToken).ConfigureAwait(false);
+            return await session.WriteFileChunkAsync(path, content, offset: null, BinaryFiles, cancellationToken).ConfigureAwait(false);
         }
 
         if (!HasExtension(SandboxExtensionNames.FileRange))
@@ -49,7 +62,7 @@ public sealed partial class Sandbox
             return await UploadByCommandsAsync(path, ReadOnlyMemory<byte>.Empty, source, progress: null, cancellationToken).ConfigureAwait(false);
         }
 
-        return await WriteRangesAsync(session, path, content, cancellationToken).ConfigureAwait(false);
+        return await WriteRangesAsync(session, path, content, BinaryFiles, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a file as UTF-8 text (strict).</summary>
@@ -71,7 +84,8 @@ public sealed partial class Sandbox
     }
 
     /// <summary>
-    /// Reads a file's bytes. With the <c>file.range</c> extension the file is fetched in 512 KiB ranges until the end, so
+    /// Reads a file's bytes. With the <c>file.range</c> extension the file is fetched in 512 KiB ranges until the end
+    /// (with <c>file.binary</c>, raw 1016 KiB ranges landing straight in the returned array), so
     /// files larger than one frame work; otherwise in one frame, and a file too large for one is read through
     /// <c>base64</c> run in the sandbox.
     /// </summary>
@@ -87,7 +101,7 @@ public sealed partial class Sandbox
         {
             try
             {
-                FileChunk whole = await session.ReadFileChunkAsync(path, null, null, cancellationToken).ConfigureAwait(false);
+                FileChunk whole = await session.ReadFileChunkAsync(path, null, null, BinaryFiles, cancellationToken).ConfigureAwait(false);
                 return whole.Data;
             }
             catch (SandboxClientException error) when (IsTooLargeForOneFrame(error))
@@ -98,15 +112,20 @@ public sealed partial class Sandbox
             }
         }
 
-        FileChunk first = await session.ReadFileChunkAsync(path, 0, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
+        FileChunk first = await session.ReadFileChunkAsync(path, 0, ChunkBytesFor(BinaryFiles), BinaryFiles, cancellationToken).ConfigureAwait(false);
         if (first.Destroyed || first.Eof != false || first.Data.Length == 0)
         {
             return first.Data;
         }
 
+        if (BinaryFiles && await ReadRangesInPlaceAsync(session, path, first, cancellationToken).ConfigureAwait(false) is { } placed)
+        {
+            return placed;
+        }
+
         using var all = new MemoryStream(first.TotalSize is { } total && total <= int.MaxValue ? (int)total : first.Data.Length * 2);
         all.Write(first.Data);
-        (_, bool destroyed) = await ReadFollowingRangesAsync(session, path, first, data =>
+        (_, bool destroyed) = await ReadFollowingRangesAsync(session, path, BinaryFiles, first, data =>
         {
             all.Write(data);
             return ValueTask.CompletedTask;

@@ -10,7 +10,8 @@ public sealed partial class Sandbox
 {
     /// <summary>
     /// Writes a file from a stream, replacing it. With the <c>file.range</c> extension the content is read and sent in
-    /// 512 KiB chunks, up to 4 in flight (memory stays at one chunk plus the encoded frames in flight). Otherwise up to 512 KiB goes in one frame, and more through
+    /// 512 KiB chunks, up to 4 in flight (memory stays at one chunk plus the encoded frames in flight; with
+    /// <c>file.binary</c> the chunks are 1016 KiB and go raw, five chunk buffers and no encoded frames). Otherwise up to 512 KiB goes in one frame, and more through
     /// commands fed by stdin in 4 MiB slices (memory stays at one frame; docs/PROTOCOL.md §3.8).
     /// </summary>
     /// <param name="path">File path (relative paths resolve against <c>/workspace</c>).</param>
@@ -24,7 +25,6 @@ public sealed partial class Sandbox
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(source);
         SandboxSession session = RequireSession();
-        byte[] buffer = new byte[RangeChunkBytes];
         if (!HasExtension(SandboxExtensionNames.FileRange))
         {
             // One byte more than a frame holds tells "fits one file.write" apart from "needs commands" (§3.8).
@@ -32,7 +32,7 @@ public sealed partial class Sandbox
             int head = await source.ReadAtLeastAsync(probe, probe.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             if (head <= RangeChunkBytes)
             {
-                WriteResult single = await session.WriteFileChunkAsync(path, probe.AsMemory(0, head), offset: null, cancellationToken).ConfigureAwait(false);
+                WriteResult single = await session.WriteFileChunkAsync(path, probe.AsMemory(0, head), offset: null, BinaryFiles, cancellationToken).ConfigureAwait(false);
                 progress?.Report(single.Ok ? head : 0);
                 return single;
             }
@@ -40,11 +40,12 @@ public sealed partial class Sandbox
             return await UploadByCommandsAsync(path, probe, source, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        return await UploadRangesAsync(session, path, source, buffer, progress, cancellationToken).ConfigureAwait(false);
+        return await UploadRangesAsync(session, path, source, BinaryFiles, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Reads a file into a stream. With the <c>file.range</c> extension it is fetched in 512 KiB ranges, up to 4 in
+    /// Reads a file into a stream. With the <c>file.range</c> extension it is fetched in 512 KiB ranges (1016 KiB of raw
+    /// bytes with <c>file.binary</c>), up to 4 in
     /// flight, and each range is written to <paramref name="destination"/> in order as it arrives. Otherwise in one frame, and a file too large for one
     /// is streamed through <c>base64</c> run in the sandbox and decoded as it arrives (docs/PROTOCOL.md §3.8).
     /// </summary>
@@ -64,7 +65,7 @@ public sealed partial class Sandbox
             FileChunk whole;
             try
             {
-                whole = await session.ReadFileChunkAsync(path, null, null, cancellationToken).ConfigureAwait(false);
+                whole = await session.ReadFileChunkAsync(path, null, null, BinaryFiles, cancellationToken).ConfigureAwait(false);
             }
             catch (SandboxClientException error) when (IsTooLargeForOneFrame(error))
             {
@@ -76,7 +77,7 @@ public sealed partial class Sandbox
             return whole.Data.Length;
         }
 
-        FileChunk first = await session.ReadFileChunkAsync(path, 0, RangeChunkBytes, cancellationToken).ConfigureAwait(false);
+        FileChunk first = await session.ReadFileChunkAsync(path, 0, ChunkBytesFor(BinaryFiles), BinaryFiles, cancellationToken).ConfigureAwait(false);
         if (first.Destroyed)
         {
             return 0;
@@ -89,7 +90,7 @@ public sealed partial class Sandbox
             return first.Data.Length;
         }
 
-        (long received, _) = await ReadFollowingRangesAsync(session, path, first, data => destination.WriteAsync(data, cancellationToken), progress, cancellationToken).ConfigureAwait(false);
+        (long received, _) = await ReadFollowingRangesAsync(session, path, BinaryFiles, first, data => destination.WriteAsync(data, cancellationToken), progress, cancellationToken).ConfigureAwait(false);
         return received;
     }
 }

@@ -9,6 +9,12 @@ public static class SandboxExtensionNames
     /// <summary>File reads and writes may be split into ranged chunks, so files larger than one frame work.</summary>
     public const string FileRange = "file.range";
 
+    /// <summary>
+    /// File chunks may travel as raw bytes in binary WebSocket messages instead of base64 in JSON (docs/PROTOCOL.md §4.7);
+    /// the SDK then uses them for every file read and write.
+    /// </summary>
+    public const string FileBinary = "file.binary";
+
     /// <summary>Commands may run on a pseudo-terminal with a size, resizes and raw bytes both ways (<see cref="Sandbox.StartPtyAsync"/>).</summary>
     public const string ExecPty = "exec.pty";
 

@@ -53,4 +53,13 @@ internal sealed record ClientFrame
     public long? Rows { get; init; }
 
     public long? Cols { get; init; }
+
+    /// <summary><c>file.read</c> asked for a binary <c>file.content</c> message (the <c>file.binary</c> extension, docs/PROTOCOL.md §4.7).</summary>
+    public bool Binary { get; init; }
+
+    /// <summary>
+    /// <c>file.write</c> that came as a binary envelope (§4.7): its raw data, a slice of a pooled buffer the file operation
+    /// owns. Null for a JSON <c>file.write</c>, whose bytes are in <see cref="Content"/>.
+    /// </summary>
+    public ReadOnlyMemory<byte>? BinaryContent { get; init; }
 }

@@ -39,7 +39,7 @@ internal static class ClientFrameParser
         string? type = null, execId = null, token = null, command = null, data = null, encoding = null,
             signal = null, path = null, invalid = null;
         byte[]? content = null;
-        bool detached = false, replay = false, pty = false;
+        bool detached = false, replay = false, pty = false, binary = false;
         long? offset = null, length = null, rows = null, cols = null;
 
         while (reader.Read())
@@ -67,6 +67,7 @@ internal static class ClientFrameParser
                     PtyRequested = pty,
                     Rows = rows,
                     Cols = cols,
+                    Binary = binary,
                 };
             }
 
@@ -91,6 +92,7 @@ internal static class ClientFrameParser
                 case "content": content = ReadUtf8(ref reader, name, ref invalid); break;
                 case "detached": detached = ReadBool(ref reader, name, ref invalid); break;
                 case "replay": replay = ReadBool(ref reader, name, ref invalid); break;
+                case "binary": binary = ReadBool(ref reader, name, ref invalid); break;
                 case "offset": offset = ReadInteger(ref reader, name, ref invalid); break;
                 case "length": length = ReadInteger(ref reader, name, ref invalid); break;
                 case "rows": rows = ReadInteger(ref reader, name, ref invalid); break;

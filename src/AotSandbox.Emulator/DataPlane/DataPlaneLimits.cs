@@ -60,6 +60,12 @@ internal static class DataPlaneLimits
     /// <summary>Largest <c>length</c> of a ranged read (file.range extension).</summary>
     public const int MaxRangeReadBytes = 512 * 1024;
 
+    /// <summary>
+    /// Largest <c>length</c> of a ranged read answered in binary (file.binary): raw bytes need no base64 room, and it is
+    /// the agent's largest single read.
+    /// </summary>
+    public const int MaxBinaryRangeReadBytes = 1024 * 1024;
+
     /// <summary>File operations in flight per connection; more wait (backpressure on the reader).</summary>
     public const int MaxConcurrentFileOps = 4;
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using AotSandbox.Emulator.Runtime;
 using AotSandbox.Emulator.Sandboxes;
 using Microsoft.Extensions.Logging;
@@ -27,7 +28,7 @@ internal sealed class FrameDispatcher
         _connection = connection;
         _strictProtocol = strictProtocol;
         _logger = logger;
-        _files = new FileOperations(sandbox.Instance, allowRanges: !strictProtocol);
+        _files = new FileOperations(sandbox.Instance, allowExtensions: !strictProtocol);
     }
 
     public async ValueTask DispatchAsync(ClientFrame frame)
@@ -97,6 +98,49 @@ internal sealed class FrameDispatcher
             default:
                 await ReplyErrorAsync(execId, ErrorCodes.Unsupported, $"unknown frame type '{Truncate(frame.TypeName)}'").ConfigureAwait(false);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A <c>file.write</c> that came as a binary envelope (docs/PROTOCOL.md §4.7): the header's fields are checked as a
+    /// JSON frame's are, and the data (<paramref name="buffer"/>[start..start+length], a pooled array this call now
+    /// owns) goes to the sandbox as it is. The header must not carry <c>content</c> or <c>encoding</c>: which bytes
+    /// to write would be ambiguous.
+    /// </summary>
+    public async ValueTask DispatchBinaryWriteAsync(ClientFrame header, byte[] buffer, int start, int length)
+    {
+        bool handedOver = false;
+        try
+        {
+            if (header.InvalidField is { } field)
+            {
+                await ReplyErrorAsync(header.ExecId, ErrorCodes.InvalidRequest, $"field '{field}' has the wrong JSON type").ConfigureAwait(false);
+                return;
+            }
+
+            if (string.IsNullOrEmpty(header.ExecId) || header.ExecId.Length > DataPlaneLimits.MaxExecIdChars)
+            {
+                await ReplyErrorAsync(null, ErrorCodes.InvalidRequest, $"'file.write' needs an 'execId' string of 1..{DataPlaneLimits.MaxExecIdChars} characters").ConfigureAwait(false);
+                return;
+            }
+
+            if (header.Content is not null || header.Encoding is not null)
+            {
+                await ReplyErrorAsync(header.ExecId, ErrorCodes.InvalidRequest,
+                    "a binary file.write carries its bytes after the header: its header must have no 'content' or 'encoding'").ConfigureAwait(false);
+                return;
+            }
+
+            await _fileSlots.WaitAsync(_connection.Closing).ConfigureAwait(false);
+            handedOver = true;
+            Background(RunFileOperationAsync(header with { BinaryContent = buffer.AsMemory(start, length) }, buffer));
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -238,16 +282,22 @@ internal sealed class FrameDispatcher
         }
     }
 
-    private async Task RunFileOperationAsync(ClientFrame frame)
+    /// <param name="frame">The operation.</param>
+    /// <param name="pooled">The pooled array a binary write's data lives in; returned once the write is done.</param>
+    private async Task RunFileOperationAsync(ClientFrame frame, byte[]? pooled = null)
     {
         try
         {
-            byte[] reply = await _files.HandleAsync(frame, _connection.Closing).ConfigureAwait(false);
+            OutgoingMessage reply = await _files.HandleAsync(frame, _connection.Closing).ConfigureAwait(false);
             await _connection.SendAsync(reply).ConfigureAwait(false);
         }
         finally
         {
             _fileSlots.Release();
+            if (pooled is not null)
+            {
+                ArrayPool<byte>.Shared.Return(pooled);
+            }
         }
     }
 

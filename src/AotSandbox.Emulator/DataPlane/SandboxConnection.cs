@@ -16,7 +16,7 @@ internal sealed class SandboxConnection : IDisposable
 
     private readonly WebSocket _socket;
     private readonly TimeSpan _stuckTimeout;
-    private readonly Channel<byte[]> _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(DataPlaneLimits.OutgoingQueueFrames)
+    private readonly Channel<OutgoingMessage> _outgoing = Channel.CreateBounded<OutgoingMessage>(new BoundedChannelOptions(DataPlaneLimits.OutgoingQueueFrames)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
@@ -52,11 +52,23 @@ internal sealed class SandboxConnection : IDisposable
     /// <summary>The close code sent (or to be sent), for logs and tests.</summary>
     public WebSocketCloseStatus CloseStatus => _closeStatus;
 
-    /// <summary>Queues a frame; waits while the queue is full. Frames sent after a close request are dropped.</summary>
-    public async ValueTask SendAsync(byte[] frame)
+    /// <summary>Whether the last message <see cref="ReceiveAsync"/> returned was a binary one (else text).</summary>
+    public bool LastMessageBinary { get; private set; }
+
+    /// <summary>Queues a text frame; waits while the queue is full. Frames sent after a close request are dropped.</summary>
+    public ValueTask SendAsync(byte[] frame) => SendAsync(OutgoingMessage.Text(frame));
+
+    /// <summary>Queues a message; waits while the queue is full. Messages sent after a close request are dropped (a pooled one released).</summary>
+    public async ValueTask SendAsync(OutgoingMessage frame)
     {
-        if (_outgoing.Writer.TryWrite(frame) || Volatile.Read(ref _closeRequested) != 0)
+        if (_outgoing.Writer.TryWrite(frame))
         {
+            return;
+        }
+
+        if (Volatile.Read(ref _closeRequested) != 0)
+        {
+            frame.Release();
             return;
         }
 
@@ -65,6 +77,7 @@ internal sealed class SandboxConnection : IDisposable
         {
             if (_disposed)
             {
+                frame.Release();
                 return; // the handler ended: the frame has nowhere to go
             }
 
@@ -79,15 +92,16 @@ internal sealed class SandboxConnection : IDisposable
         }
         catch (OperationCanceledException) when (!_closing.IsCancellationRequested)
         {
+            frame.Release();
             RequestClose(WebSocketCloseStatus.PolicyViolation, "client stopped reading: outgoing queue full for too long", drain: false);
         }
         catch (OperationCanceledException)
         {
-            // Closing anyway; the frame has nowhere to go.
+            frame.Release(); // closing anyway; the frame has nowhere to go
         }
         catch (ChannelClosedException)
         {
-            // Same: the connection is closing.
+            frame.Release(); // same: the connection is closing
         }
     }
 
@@ -122,19 +136,27 @@ internal sealed class SandboxConnection : IDisposable
     /// <summary>Sends queued frames until a close is requested, then the close frame. Completes when the socket is done sending.</summary>
     public async Task RunWriterAsync()
     {
-        ChannelReader<byte[]> reader = _outgoing.Reader;
+        ChannelReader<OutgoingMessage> reader = _outgoing.Reader;
         try
         {
             while (await reader.WaitToReadAsync(_abort.Token).ConfigureAwait(false))
             {
-                while (reader.TryRead(out byte[]? frame))
+                while (reader.TryRead(out OutgoingMessage frame))
                 {
                     if (Volatile.Read(ref _closeRequested) != 0 && !_drainBeforeClose)
                     {
+                        frame.Release();
                         goto close;
                     }
 
-                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+                    try
+                    {
+                        await _socket.SendAsync(frame.Memory, frame.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, endOfMessage: true, _abort.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        frame.Release();
+                    }
                 }
             }
 
@@ -156,7 +178,8 @@ internal sealed class SandboxConnection : IDisposable
     }
 
     /// <summary>
-    /// Receives one complete message (text or binary; both carry JSON). Returns null when the peer closed or the
+    /// Receives one complete message (text or binary: both may carry JSON, and a binary one may be a <c>file.binary</c>
+    /// envelope; <see cref="LastMessageBinary"/> tells which kind it was). Returns null when the peer closed or the
     /// connection is being torn down; throws <see cref="MessageTooBigException"/> past <paramref name="maxBytes"/>
     /// (<see cref="DataPlaneLimits.MaxInboundMessageBytes"/> by default). The returned memory is valid until the next call.
     /// </summary>
@@ -192,6 +215,7 @@ internal sealed class SandboxConnection : IDisposable
                 length += result.Count;
                 if (result.EndOfMessage)
                 {
+                    LastMessageBinary = result.MessageType == WebSocketMessageType.Binary;
                     return _receiveBuffer.AsMemory(0, length);
                 }
             }
@@ -203,10 +227,22 @@ internal sealed class SandboxConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Hands the array holding the last received message to the caller (who returns it to <see cref="ArrayPool{T}.Shared"/>
+    /// when done) and takes a fresh one of the same size for the next receive: a binary file chunk goes to the sandbox
+    /// from the bytes the WebSocket unmasked, without a copy, while the reader goes on receiving.
+    /// </summary>
+    public byte[] DetachReceiveBuffer()
+    {
+        byte[] detached = _receiveBuffer;
+        _receiveBuffer = ArrayPool<byte>.Shared.Rent(detached.Length);
+        return detached;
+    }
+
     /// <summary>A receive may still be pending when the handler ends (auth timeout): leave its buffer to the GC, never to the pool.</summary>
     public void KeepBuffersUntilCollected() => _keepBuffers = true;
 
-    /// <summary>Ends the connection's resources once its handler finished (late <see cref="SendAsync"/> calls return at once: a close was requested).</summary>
+    /// <summary>Ends the connection's resources once its handler finished (late <see cref="SendAsync(OutgoingMessage)"/> calls return at once: a close was requested).</summary>
     public void Dispose()
     {
         RequestClose(WebSocketCloseStatus.NormalClosure, string.Empty, drain: false);

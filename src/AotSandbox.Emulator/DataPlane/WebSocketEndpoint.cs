@@ -201,6 +201,17 @@ internal sealed class WebSocketEndpoint
                 }
 
                 sandbox.Touch();
+                if (!_strictProtocol && connection.LastMessageBinary && BinaryFileEnvelope.IsEnvelope(bytes.Span))
+                {
+                    // file.binary (docs/PROTOCOL.md §4.7). In strict mode such a message is no JSON, hence 4004 below.
+                    if (!await DispatchEnvelopeAsync(connection, dispatcher, bytes).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
                 ClientFrame? frame = ClientFrameParser.Parse(bytes.Span);
                 if (frame is null)
                 {
@@ -219,6 +230,36 @@ internal sealed class WebSocketEndpoint
         {
             // The connection or the request ended.
         }
+    }
+
+    /// <summary>
+    /// A <c>file.binary</c> envelope: a broken prefix, a header that is no JSON object with a string type, or one that is
+    /// not a <c>file.write</c> breaks the envelope itself and closes with 4004 (false). Otherwise the message's array goes
+    /// to the write (no copy of its data) and the connection receives into a fresh one.
+    /// </summary>
+    private static async ValueTask<bool> DispatchEnvelopeAsync(SandboxConnection connection, FrameDispatcher dispatcher, ReadOnlyMemory<byte> message)
+    {
+        string? problem = BinaryFileEnvelope.TryParse(message.Span, out Range header, out Range data);
+        ClientFrame? frame = problem is null ? ClientFrameParser.Parse(message.Span[header]) : null;
+        if (problem is null && frame is null)
+        {
+            problem = "the binary message's header is not a JSON object with a string 'type'";
+        }
+        else if (frame is not null && frame.Type != ClientFrameType.FileWrite)
+        {
+            problem = "binary messages carry only file.write (docs/PROTOCOL.md §4.7)";
+        }
+
+        if (problem is not null)
+        {
+            connection.RequestClose(MalformedFrame, "malformed binary frame: " + problem, drain: true);
+            return false;
+        }
+
+        byte[] owned = connection.DetachReceiveBuffer();
+        (int start, int length) = data.GetOffsetAndLength(message.Length);
+        await dispatcher.DispatchBinaryWriteAsync(frame!, owned, start, length).ConfigureAwait(false);
+        return true;
     }
 
     private static bool IsSameOriginOrAbsent(HttpContext context)

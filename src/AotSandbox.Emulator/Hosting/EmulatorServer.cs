@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -123,6 +124,11 @@ public sealed class EmulatorServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         _options.ConfigureLogging?.Invoke(builder.Logging);
+
+        // Kestrel reads a socket 4 KiB at a time (its block size); by default it first waits for data with a separate
+        // one-byte-or-less receive, i.e. two syscalls per 4 KiB, 73,000 for the bench's 150 MB of file.binary uploads
+        // (strace, bench/PROFILE-NOTES.md). Without the wait a connection holds one 4 KiB block while idle.
+        builder.Services.Configure<SocketTransportOptions>(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -7,7 +7,7 @@ namespace AotSandbox.Emulator.Rest;
 internal sealed class ViewRenderer
 {
     /// <summary>The opt-in protocol extensions this server implements (docs/PROTOCOL.md §4).</summary>
-    public static readonly string[] Extensions = ["exec.replay", "file.range", "exec.pty", SandboxListExtension];
+    public static readonly string[] Extensions = ["exec.replay", "file.range", "exec.pty", SandboxListExtension, "file.binary"];
 
     /// <summary>Listing a namespace's sandboxes (docs/PROTOCOL.md §4.6).</summary>
     public const string SandboxListExtension = "sandbox.list";

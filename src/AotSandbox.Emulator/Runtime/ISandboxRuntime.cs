@@ -64,6 +64,19 @@ internal interface ISandboxInstance : IAsyncDisposable
     ValueTask<FileReadResult> ReadFileAsync(string path, long offset, int count, CancellationToken cancellationToken);
 
     /// <summary>
+    /// As <see cref="ReadFileAsync"/>, into <paramref name="destination"/> (at most its length): returns how many bytes
+    /// were read and the file's whole size. A runtime that can land the bytes in place overrides it (the binary
+    /// <c>file.content</c> is built around them without a copy).
+    /// </summary>
+    async ValueTask<(int Count, long FileSize)> ReadFileIntoAsync(string path, long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        FileReadResult read = await ReadFileAsync(path, offset, destination.Length, cancellationToken).ConfigureAwait(false);
+        int count = Math.Min(read.Data.Length, destination.Length);
+        read.Data.AsSpan(0, count).CopyTo(destination.Span);
+        return (count, read.FileSize);
+    }
+
+    /// <summary>
     /// Writes <paramref name="content"/> at <paramref name="offset"/>; with <paramref name="truncate"/> the file is created or
     /// truncated first. Parent directories are created. Returns the file's size afterwards. Throws <see cref="SandboxFileException"/>.
     /// </summary>

@@ -28,6 +28,7 @@ internal static class ClientFrameWriter
     private static readonly JsonEncodedText s_rows = Name("rows");
     private static readonly JsonEncodedText s_cols = Name("cols");
     private static readonly JsonEncodedText s_execResize = Name("exec.resize");
+    private static readonly JsonEncodedText s_binary = Name("binary");
 
     private static readonly JsonEncodedText s_auth = Name("auth");
     private static readonly JsonEncodedText s_execRun = Name("exec.run");
@@ -125,8 +126,11 @@ internal static class ClientFrameWriter
         writer.WriteEndObject();
     }
 
-    /// <summary><c>file.read</c>; <c>offset</c>/<c>length</c> only for the <c>file.range</c> extension.</summary>
-    public static void WriteFileRead(Utf8JsonWriter writer, string execId, string path, long? offset = null, int? length = null)
+    /// <summary>
+    /// <c>file.read</c>; <c>offset</c>/<c>length</c> only for the <c>file.range</c> extension, <c>binary</c> (written only
+    /// when true) only for <c>file.binary</c>: the answer is then a binary message (docs/PROTOCOL.md §4.7).
+    /// </summary>
+    public static void WriteFileRead(Utf8JsonWriter writer, string execId, string path, long? offset = null, int? length = null, bool binary = false)
     {
         Start(writer, s_fileRead, execId);
         writer.WriteString(s_path, path);
@@ -138,6 +142,27 @@ internal static class ClientFrameWriter
         if (length is { } l)
         {
             writer.WriteNumber(s_length, l);
+        }
+
+        if (binary)
+        {
+            writer.WriteBoolean(s_binary, true);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The JSON header of a binary <c>file.write</c> (<c>file.binary</c>, docs/PROTOCOL.md §4.7): the text frame's fields
+    /// without <c>content</c> and <c>encoding</c>; the bytes follow the header in the same message.
+    /// </summary>
+    public static void WriteFileWriteHeader(Utf8JsonWriter writer, string execId, string path, long? offset = null)
+    {
+        Start(writer, s_fileWrite, execId);
+        writer.WriteString(s_path, path);
+        if (offset is { } o)
+        {
+            writer.WriteNumber(s_offset, o);
         }
 
         writer.WriteEndObject();

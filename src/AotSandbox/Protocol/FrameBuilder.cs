@@ -26,6 +26,24 @@ internal sealed class FrameBuilder : IDisposable
         return Buffer.WrittenMemory;
     }
 
+    /// <summary>
+    /// For a <c>file.binary</c> envelope whose first <see cref="BinaryFileFrame.PrefixLength"/> bytes were reserved
+    /// before the JSON header was written: flushes the header and fills the prefix in. False when the header is longer
+    /// than <see cref="BinaryFileFrame.MaxHeaderBytes"/>.
+    /// </summary>
+    public bool CompleteEnvelopeHead()
+    {
+        Writer.Flush();
+        int headerLength = Buffer.WrittenCount - BinaryFileFrame.PrefixLength;
+        if (headerLength > BinaryFileFrame.MaxHeaderBytes)
+        {
+            return false;
+        }
+
+        BinaryFileFrame.WritePrefix(Buffer.WrittenSpan, headerLength);
+        return true;
+    }
+
     public void Reset()
     {
         Buffer.Reset();

@@ -20,6 +20,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public int WrittenCount => _written;
 
+    /// <summary>What was written, writable: lets a frame patch a length prefix it reserved before its body.</summary>
+    public Span<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+
     public void Advance(int count) => _written += count;
 
     public Memory<byte> GetMemory(int sizeHint = 0)

@@ -87,6 +87,33 @@ internal sealed partial class SandboxSession
         }
     }
 
+    /// <summary>
+    /// Sends a binary message: the envelope head written into <paramref name="head"/> (returned to the pool afterwards)
+    /// followed by <paramref name="body"/>, which the transport copies straight into its pipe (docs/PROTOCOL.md §4.7).
+    /// </summary>
+    public async ValueTask SendEnvelopeAsync(FrameBuilder head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_ended)
+            {
+                ThrowHelper.ThrowNotConnected(SandboxId);
+            }
+
+            await _transport.SendBinaryAsync(head.Buffer.WrittenMemory, body, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not SandboxException and not OperationCanceledException)
+        {
+            throw _ended
+                ? NotConnected(SandboxId)
+                : new SandboxWebSocketException($"Sandbox '{SandboxId}' WebSocket send failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            _builders.Return(head);
+        }
+    }
+
     public static SandboxWebSocketException NotConnected(string sandboxId) => new($"Sandbox '{sandboxId}' is not connected");
 
     private void ThrowIfEnded()

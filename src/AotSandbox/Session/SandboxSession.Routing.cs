@@ -66,6 +66,34 @@ internal sealed partial class SandboxSession
         }
     }
 
+    /// <summary>
+    /// Routes a binary <c>file.content</c> (<c>file.binary</c>, docs/PROTOCOL.md §4.7) to its pending read. Dropped
+    /// silently, like a malformed JSON message: a broken prefix, a header that is not valid UTF-8 JSON, a type other
+    /// than <c>file.content</c>, and an id with no pending read (an answer to a read given up on, or to nothing).
+    /// </summary>
+    internal void DispatchEnvelope(in ReadOnlySequence<byte> message)
+    {
+        if (!BinaryFileFrame.TrySplit(message, out ReadOnlySequence<byte> header, out ReadOnlySequence<byte> data)
+            || !ServerFrameReader.TryRead(header, knownValidUtf8: true, ref _contiguousBuffer, out ServerFrame frame)
+            || frame.Type != FrameType.FileContent
+            || !frame.ExecId.IsPresent)
+        {
+            return;
+        }
+
+        FrameId key = FrameId.From(frame.ExecId);
+        PendingFileOperation? file;
+        lock (_gate)
+        {
+            _files.TryGetValue(key, out file);
+        }
+
+        if (file is not null && file.TryCompleteBinary(ref frame, data))
+        {
+            Remove(file);
+        }
+    }
+
     private void RouteExec(PendingExec exec, ref ServerFrame frame)
     {
         switch (frame.Type)

@@ -226,8 +226,13 @@ internal sealed partial class SandboxSession
                         // Text messages were UTF-8-validated by the transport; a binary one was not, and invalid UTF-8 in a
                         // string field would make the JSON reader throw at decode time and end the session. The reference
                         // clients decode binary as UTF-8 JSON and ignore what fails, so invalid ones are dropped here.
-                        // Dispatch relies on this: it tells the frame reader the bytes are valid UTF-8.
-                        if (message.Kind == TransportMessageKind.Text || Utf8Validation.IsValid(message.Payload))
+                        // Dispatch relies on this: it tells the frame reader the bytes are valid UTF-8. A binary message
+                        // that starts with the file.binary marker (never valid UTF-8) is a file chunk (§4.7).
+                        if (message.Kind == TransportMessageKind.Binary && BinaryFileFrame.IsEnvelope(message.Payload))
+                        {
+                            DispatchEnvelope(message.Payload);
+                        }
+                        else if (message.Kind == TransportMessageKind.Text || Utf8Validation.IsValid(message.Payload))
                         {
                             Dispatch(message.Payload);
                         }

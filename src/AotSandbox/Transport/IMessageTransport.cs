@@ -35,6 +35,14 @@ internal interface IMessageTransport : IAsyncDisposable
     ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8Payload, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Sends one binary message whose payload is <paramref name="head"/> followed by <paramref name="body"/> (the
+    /// <c>file.binary</c> envelope and the caller's file bytes, docs/PROTOCOL.md §4.7): the two are never joined in a
+    /// buffer of their own. Same concurrency rules as <see cref="SendTextAsync"/>; both buffers are only read, and only
+    /// until the returned task completes.
+    /// </summary>
+    ValueTask SendBinaryAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Sends a ping control frame (empty payload). The peer's pong is consumed inside the transport; its only effect is
     /// to move <see cref="LastReceivedAt"/>, which is what keepalive needs. Safe to call concurrently with everything else.
     /// </summary>

@@ -76,7 +76,7 @@ internal sealed partial class WebSocketConnection
         byte[] payload = BuildClosePayload(closeCode, reason);
         try
         {
-            await SendFrameAsync(WebSocketOpcode.Close, payload, cancellationToken).ConfigureAwait(false);
+            await SendFrameAsync(WebSocketOpcode.Close, payload, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException)
         {

@@ -19,20 +19,30 @@ internal sealed partial class WebSocketConnection
     /// <summary>Set under <see cref="_sendLock"/> once our close frame is written: RFC 6455 forbids data after it.</summary>
     private bool _closeSent;
 
+    /// <summary>
+    /// Largest piece of pipe memory asked for at once when a big payload is copied in: the pipe then hands the socket a
+    /// few large writes instead of one per 16 KiB segment.
+    /// </summary>
+    private const int LargeSegmentBytes = 1024 * 1024;
+
     /// <inheritdoc />
     public ValueTask SendTextAsync(ReadOnlyMemory<byte> utf8Payload, CancellationToken cancellationToken)
-        => SendFrameAsync(WebSocketOpcode.Text, utf8Payload, cancellationToken);
+        => SendFrameAsync(WebSocketOpcode.Text, utf8Payload, ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask SendBinaryAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+        => SendFrameAsync(WebSocketOpcode.Binary, head, body, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask SendPingAsync(CancellationToken cancellationToken)
-        => SendFrameAsync(WebSocketOpcode.Ping, ReadOnlyMemory<byte>.Empty, cancellationToken);
+        => SendFrameAsync(WebSocketOpcode.Ping, ReadOnlyMemory<byte>.Empty, ReadOnlyMemory<byte>.Empty, cancellationToken);
 
     /// <summary>
     /// Writes one complete frame and flushes it. Pooled builder: no allocation per send. A send cancelled or failed
     /// mid-write may leave half a frame on the wire, so it tears the connection down rather than risk a corrupt stream.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendFrameAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    private async ValueTask SendFrameAsync(WebSocketOpcode opcode, ReadOnlyMemory<byte> payload, ReadOnlyMemory<byte> more, CancellationToken cancellationToken)
     {
         // Uncontended fast path: no await, no registration on the token.
         if (!_sendLock.Wait(0, CancellationToken.None))
@@ -52,7 +62,7 @@ internal sealed partial class WebSocketConnection
                 _closeSent = true;
             }
 
-            WriteFrame(opcode, payload.Span);
+            WriteFrame(opcode, payload.Span, more.Span);
             FlushResult flushed = await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (flushed.IsCompleted)
             {
@@ -75,31 +85,41 @@ internal sealed partial class WebSocketConnection
         }
     }
 
-    /// <summary>Writes header and masked payload into pipe memory; the caller's buffer is only read.</summary>
-    private void WriteFrame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Writes header and masked payload (<paramref name="payload"/> then <paramref name="more"/>, one message) into pipe
+    /// memory: each caller byte is read once and written once, masked on its way into the pipe. The caller's buffers are only read.
+    /// </summary>
+    private void WriteFrame(WebSocketOpcode opcode, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> more)
     {
         uint key = _maskKeys.Next();
-        int headerLength = WebSocketFrameWriter.GetClientHeaderLength(payload.Length);
-        if (payload.Length <= SingleSpanFrameLimit)
+        int total = payload.Length + more.Length;
+        int headerLength = WebSocketFrameWriter.GetClientHeaderLength(total);
+        if (total <= SingleSpanFrameLimit)
         {
-            Span<byte> frame = _writer.GetSpan(headerLength + payload.Length);
-            WebSocketFrameWriter.WriteClientHeader(frame, opcode, fin: true, payload.Length, key);
-            Span<byte> body = frame.Slice(headerLength, payload.Length);
-            payload.CopyTo(body);
-            WebSocketMasking.Mask(body, key, 0);
-            _writer.Advance(headerLength + payload.Length);
+            Span<byte> frame = _writer.GetSpan(headerLength + total);
+            WebSocketFrameWriter.WriteClientHeader(frame, opcode, fin: true, total, key);
+            Span<byte> body = frame.Slice(headerLength, total);
+            WebSocketMasking.MaskCopy(payload, body, key, 0);
+            WebSocketMasking.MaskCopy(more, body[payload.Length..], key, payload.Length);
+            _writer.Advance(headerLength + total);
             return;
         }
 
-        WebSocketFrameWriter.WriteClientHeader(_writer.GetSpan(headerLength), opcode, fin: true, payload.Length, key);
+        WebSocketFrameWriter.WriteClientHeader(_writer.GetSpan(headerLength), opcode, fin: true, total, key);
         _writer.Advance(headerLength);
+        WriteMasked(payload, key, 0);
+        WriteMasked(more, key, payload.Length);
+    }
+
+    /// <summary>Copies <paramref name="part"/> into pipe memory, masked on the way; <paramref name="at"/> is its position in the payload.</summary>
+    private void WriteMasked(ReadOnlySpan<byte> part, uint key, int at)
+    {
         int offset = 0;
-        while (offset < payload.Length)
+        while (offset < part.Length)
         {
-            Span<byte> chunk = _writer.GetSpan();
-            int count = Math.Min(chunk.Length, payload.Length - offset);
-            payload.Slice(offset, count).CopyTo(chunk);
-            WebSocketMasking.Mask(chunk[..count], key, offset);
+            Span<byte> chunk = _writer.GetSpan(Math.Min(part.Length - offset, LargeSegmentBytes));
+            int count = Math.Min(chunk.Length, part.Length - offset);
+            WebSocketMasking.MaskCopy(part.Slice(offset, count), chunk, key, at + offset);
             _writer.Advance(count);
             offset += count;
         }
@@ -122,7 +142,7 @@ internal sealed partial class WebSocketConnection
     {
         try
         {
-            await SendFrameAsync(opcode, payload, cancellationToken).ConfigureAwait(false);
+            await SendFrameAsync(opcode, payload, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (IOException)

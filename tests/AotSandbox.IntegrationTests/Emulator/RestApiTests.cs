@@ -30,7 +30,7 @@ public sealed partial class RestApiTests
         Assert.Equal(3600, (int)created["maxLifetime"]!);
         Assert.Equal($"ws://{new Uri(h.Server.ApiHost).Authority}/api/v1/namespaces/ns-a/sandboxes/{id}/exec", (string?)created["wsEndpoint"]);
         Assert.Equal(h.Server.ApiHost, (string?)created["managementEndpoint"]);
-        Assert.Equal(["exec.replay", "file.range", "exec.pty", "sandbox.list"], created["extensions"]!.AsArray().Select(e => (string)e!).ToArray());
+        Assert.Equal(["exec.replay", "file.range", "exec.pty", "sandbox.list", "file.binary"], created["extensions"]!.AsArray().Select(e => (string)e!).ToArray());
         JsonObject previews = created["previewUrls"]!.AsObject();
         Assert.Equal(["3000", "8080"], previews.Select(p => p.Key).Order().ToArray());
         Assert.Matches(PreviewUrlPattern(), (string)previews["3000"]!);

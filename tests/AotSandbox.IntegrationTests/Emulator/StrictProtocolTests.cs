@@ -20,7 +20,7 @@ public sealed class StrictProtocolTests
         JsonObject created = await h.CreateAsync();
         JsonObject status = JsonNode.Parse(await h.Http.GetStringAsync($"{h.SandboxesUrl()}/{(string)created["sandboxId"]!}"))!.AsObject();
 
-        string[] expected = strict ? [] : ["exec.replay", "file.range", "exec.pty", "sandbox.list"];
+        string[] expected = strict ? [] : ["exec.replay", "file.range", "exec.pty", "sandbox.list", "file.binary"];
         Assert.Equal(expected, created["extensions"]!.AsArray().Select(e => (string)e!).ToArray());
         Assert.Equal(expected, status["extensions"]!.AsArray().Select(e => (string)e!).ToArray());
     }

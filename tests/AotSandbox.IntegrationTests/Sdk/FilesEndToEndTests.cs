@@ -41,6 +41,35 @@ public abstract class FilesEndToEndTests(SdkEmulatorFixture emulator) : IAsyncLi
     }
 
     [Fact]
+    public void FileBinary_IsAdvertisedOnlyByTheExtendedEmulator()
+    {
+        // The SDK uses file.binary only when advertised (Tests/Sdk/BinaryFileTests), and the strict emulator closes any
+        // envelope with 4004 (Integration/Emulator/BinaryFileProtocolTests): so the Strict variant of every test here
+        // runs the base protocol's paths, and the Extended one the binary ones.
+        Assert.Equal(!emulator.StrictProtocol, _sandbox.Extensions.Contains(SandboxExtensionNames.FileBinary));
+    }
+
+    [Fact]
+    public async Task Large_32MiB_RoundTripsByteForByte_BothApis()
+    {
+        byte[] data = RandomNumberGenerator.GetBytes((32 * 1024 * 1024) + 12345);
+        string expected = Convert.ToHexStringLower(SHA256.HashData(data));
+
+        await _sandbox.WriteFileAsync("large/a.bin", data);
+        byte[] back = await _sandbox.ReadFileBytesAsync("large/a.bin");
+        Assert.Equal(expected, Convert.ToHexStringLower(SHA256.HashData(back)));
+
+        WriteResult uploaded = await _sandbox.UploadFileAsync("large/b.bin", new MemoryStream(data));
+        using var downloaded = new MemoryStream();
+        long received = await _sandbox.DownloadFileAsync("large/b.bin", downloaded);
+        ExecResult sums = await _sandbox.Exec("sha256sum large/a.bin large/b.bin", new ExecOptions { Timeout = TimeSpan.FromSeconds(30) });
+
+        Assert.Equal((data.Length, data.Length), (uploaded.Size, received));
+        Assert.Equal(expected, Convert.ToHexStringLower(SHA256.HashData(downloaded.ToArray())));
+        Assert.Equal($"{expected}  large/a.bin\n{expected}  large/b.bin\n", sums.Stdout);
+    }
+
+    [Fact]
     public async Task ListFiles_ReportsFilesWithSizeAndDirectories()
     {
         await _sandbox.WriteFileAsync("list/a.txt", "12345");

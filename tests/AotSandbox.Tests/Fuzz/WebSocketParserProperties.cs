@@ -97,6 +97,23 @@ public sealed class WebSocketParserProperties
         }, iter: FuzzSupport.Iterations);
 
     [Fact]
+    public void MaskCopy_EqualsCopyThenMaskInPlace_AtAnyOffset_SourceUntouched() =>
+        Gen.Select(Gen.Byte.Array[0, 300], Gen.UInt, Gen.Int[0, 1 << 20], Gen.Int[0, 8]).Sample((data, key, offset, slack) =>
+        {
+            byte[] source = (byte[])data.Clone();
+            byte[] expected = (byte[])data.Clone();
+            WebSocketMasking.Mask(expected, key, offset);
+            byte[] destination = new byte[data.Length + slack];
+            Array.Fill(destination, (byte)0x5A);
+
+            WebSocketMasking.MaskCopy(source, destination, key, offset);
+
+            Assert.Equal(data, source);
+            Assert.Equal(expected, destination[..data.Length]);
+            Assert.All(destination[data.Length..], b => Assert.Equal(0x5A, b));
+        }, iter: FuzzSupport.Iterations);
+
+    [Fact]
     public void Handshake_NeverThrows_IsSplitInvariant_AndNeverConsumesPastTheHead() =>
         Gen.Select(FuzzSupport.SeededOrRandom(HandshakeSeeds), Gen.Int.Array[0, 6], Gen.Int[16, 2048]).Sample((input, cuts, limit) =>
         {

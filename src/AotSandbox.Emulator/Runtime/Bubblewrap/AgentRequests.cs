@@ -69,6 +69,58 @@ internal sealed class ReadRequest : AgentRequest<(byte[] Data, long FileSize)>
     }
 }
 
+/// <summary>
+/// A read whose bytes go straight into the caller's memory. The agent is untrusted: more bytes than were asked for
+/// fail the request instead of being written past the destination. The destination is usually a pooled array that
+/// goes back to the pool once the caller stops waiting, so the caller abandons the request first
+/// (<see cref="Abandon"/>): an answer racing a cancellation then writes nothing.
+/// </summary>
+internal sealed class ReadIntoRequest(Memory<byte> destination) : AgentRequest<(int Count, long FileSize)>
+{
+    private readonly Lock _gate = new();
+    private Memory<byte> _destination = destination;
+    private bool _abandoned;
+
+    /// <summary>From now on no answer touches the destination.</summary>
+    public void Abandon()
+    {
+        lock (_gate)
+        {
+            _abandoned = true;
+            _destination = Memory<byte>.Empty;
+        }
+    }
+
+    public override bool OnFrame(byte type, ReadOnlySpan<byte> payload)
+    {
+        if (type != AgentWire.FileData || payload.Length < 8)
+        {
+            Fail(ErrorOf(type, payload));
+            return true;
+        }
+
+        ReadOnlySpan<byte> data = payload[8..];
+        lock (_gate)
+        {
+            if (_abandoned)
+            {
+                return true;
+            }
+
+            if (data.Length > _destination.Length)
+            {
+                Fail(new SandboxRuntimeException($"the sandbox agent answered a read of {_destination.Length} bytes with {data.Length}"));
+                return true;
+            }
+
+            data.CopyTo(_destination.Span);
+        }
+
+        Complete((data.Length, (long)BinaryPrimitives.ReadUInt64LittleEndian(payload)));
+        return true;
+    }
+}
+
 internal sealed class WriteRequest : AgentRequest<long>
 {
     public override bool OnFrame(byte type, ReadOnlySpan<byte> payload)

@@ -193,6 +193,9 @@ internal sealed class BubblewrapSandbox : ISandboxInstance
     public ValueTask<FileReadResult> ReadFileAsync(string path, long offset, int count, CancellationToken cancellationToken) =>
         Files.ReadAsync(path, offset, count, cancellationToken);
 
+    public ValueTask<(int Count, long FileSize)> ReadFileIntoAsync(string path, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
+        Files.ReadIntoAsync(path, offset, destination, cancellationToken);
+
     public ValueTask<long> WriteFileAsync(string path, ReadOnlyMemory<byte> content, long offset, bool truncate, CancellationToken cancellationToken) =>
         Files.WriteAsync(path, content, offset, truncate, cancellationToken);
 

@@ -51,6 +51,46 @@ internal sealed class SandboxFiles(AgentChannel channel)
         return new FileReadResult(whole, fileSize);
     }
 
+    /// <summary>
+    /// Reads up to <paramref name="destination"/>'s length at <paramref name="offset"/> straight into it (each agent
+    /// answer is copied once, from the channel's read buffer to its place); stops at the end of the file.
+    /// </summary>
+    public async ValueTask<(int Count, long FileSize)> ReadIntoAsync(string path, long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var pathBytes = AgentWire.EncodePath(path);
+        var prefix = new byte[12 + pathBytes.Length];
+        pathBytes.CopyTo(prefix, 12);
+        var got = 0;
+        long fileSize;
+        do
+        {
+            var ask = Math.Min(destination.Length - got, AgentWire.MaxFileChunk);
+            BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)(offset + got));
+            BinaryPrimitives.WriteUInt32LittleEndian(prefix.AsSpan(8), (uint)ask);
+            var request = new ReadIntoRequest(destination.Slice(got, ask));
+            int read;
+            long size;
+            try
+            {
+                (read, size) = await channel.RequestAsync(request, AgentWire.FileRead, prefix, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                request.Abandon(); // the destination may go back to the pool as soon as this returns or throws
+            }
+
+            fileSize = size;
+            got += read;
+            if (read < ask)
+            {
+                break;
+            }
+        }
+        while (got < destination.Length);
+        return (got, fileSize);
+    }
+
     public async ValueTask<long> WriteAsync(string path, ReadOnlyMemory<byte> content, long offset, bool truncate, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);

@@ -198,6 +198,32 @@ internal sealed class InMemoryTransport : IMessageTransport, IValueTaskSource<Tr
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Every binary message the client sent (envelope head and body joined), in order.</summary>
+    public List<byte[]> SentBinary { get; } = [];
+
+    /// <summary>Called with each binary client message, synchronously inside SendBinaryAsync; may enqueue replies.</summary>
+    public Action<InMemoryTransport, byte[]>? OnClientBinary { get; set; }
+
+    public ValueTask SendBinaryAsync(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_closeCode is not null)
+            {
+                throw new InvalidOperationException("closed");
+            }
+        }
+
+        byte[] message = [.. head.Span, .. body.Span];
+        lock (SentBinary)
+        {
+            SentBinary.Add(message);
+        }
+
+        OnClientBinary?.Invoke(this, message);
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask CloseAsync(int closeCode, string? reason, CancellationToken cancellationToken)
     {
         CloseRequestedCode = closeCode;

@@ -102,7 +102,7 @@ if (!skipE2E)
     var coldStart = new ColdStartScenarios(emulator, table, client, hello);
     if (Runs("coldstart"))
     {
-        await coldStart.ColdStartAsync(iterations: 10);
+        await coldStart.ColdStartAsync(iterations: 20);
 
         // wss:// beside it: the same client against an emulator serving TLS with a CA made for this run.
         using var tls = new BenchTlsCertificates();

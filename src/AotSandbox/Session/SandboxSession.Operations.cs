@@ -77,9 +77,7 @@ internal sealed partial class SandboxSession
         }
         catch (Exception ex) when (ex is not SandboxException and not OperationCanceledException)
         {
-            throw _ended
-                ? NotConnected(SandboxId)
-                : new SandboxWebSocketException($"Sandbox '{SandboxId}' WebSocket send failed: {ex.Message}", ex);
+            throw SendFailure(ex);
         }
         finally
         {
@@ -104,15 +102,18 @@ internal sealed partial class SandboxSession
         }
         catch (Exception ex) when (ex is not SandboxException and not OperationCanceledException)
         {
-            throw _ended
-                ? NotConnected(SandboxId)
-                : new SandboxWebSocketException($"Sandbox '{SandboxId}' WebSocket send failed: {ex.Message}", ex);
+            throw SendFailure(ex);
         }
         finally
         {
             _builders.Return(head);
         }
     }
+
+    /// <summary>What a failed send throws: "not connected" once the session has ended, else the transport's failure.</summary>
+    private SandboxWebSocketException SendFailure(Exception ex) => _ended
+        ? NotConnected(SandboxId)
+        : new SandboxWebSocketException($"Sandbox '{SandboxId}' WebSocket send failed: {ex.Message}", ex);
 
     public static SandboxWebSocketException NotConnected(string sandboxId) => new($"Sandbox '{sandboxId}' is not connected");
 

@@ -3,6 +3,7 @@ using AotSandbox.Tests.Sdk.Fakes;
 namespace AotSandbox.Tests.Sdk;
 
 /// <summary>Client pings and the dead-peer deadline (docs/PROTOCOL.md §3.11), over the in-memory transport.</summary>
+[Collection(TimingSensitiveCollection.Name)]
 public sealed class KeepaliveTests
 {
     private static async Task<(Sandbox Sandbox, InMemoryTransport Transport)> ConnectAsync(Action<SandboxConnectionOptions> configure, bool answerPings = true)

@@ -29,10 +29,14 @@ public sealed class PoolUidGuardTests
         using var stray = Process.Start(new ProcessStartInfo("setpriv", ["--reuid=" + uid, "--regid=1", "--clear-groups", "sleep", "100"]))!;
         try
         {
-            for (var i = 0; i < 100 && !File.ReadAllText($"/proc/{stray.Id}/status").Contains($"Uid:\t{uid}", StringComparison.Ordinal); i++)
+            // setpriv runs as root until it switched uid, and is still "setpriv" until it has exec'd sleep (a CI run
+            // caught it in between: the refusal named the process "setpriv"). Wait for both.
+            for (var i = 0; i < 500 && !IsSleepingAs(stray.Id, uid); i++)
             {
-                await Task.Delay(10); // setpriv runs as root until it switched uid
+                await Task.Delay(10);
             }
+
+            Assert.True(IsSleepingAs(stray.Id, uid), "the stray process never became `sleep` under the pool uid");
 
             await using var runtime = new BubblewrapRuntime(Options);
             var refused = await Assert.ThrowsAsync<SandboxRuntimeUnavailableException>(() => runtime.SweepLeftoversAsync(CancellationToken.None));
@@ -46,6 +50,10 @@ public sealed class PoolUidGuardTests
             await stray.WaitForExitAsync();
         }
     }
+
+    private static bool IsSleepingAs(int pid, int uid)
+        => File.ReadAllText($"/proc/{pid}/comm").Trim() == "sleep"
+            && File.ReadAllText($"/proc/{pid}/status").Contains($"Uid:\t{uid}", StringComparison.Ordinal);
 
     [Theory]
     [InlineData("passwd")]

@@ -31,6 +31,27 @@ internal sealed class FrameDispatcher
         _files = new FileOperations(sandbox.Instance, allowExtensions: !strictProtocol);
     }
 
+    /// <summary>
+    /// The checks every request frame passes, JSON or binary envelope: fields of the right JSON type and an execId of
+    /// bounded length. Answers INVALID_REQUEST and returns true when the frame fails them.
+    /// </summary>
+    private async ValueTask<bool> RejectedAsMalformedAsync(ClientFrame frame)
+    {
+        if (frame.InvalidField is { } field)
+        {
+            await ReplyErrorAsync(frame.ExecId, ErrorCodes.InvalidRequest, $"field '{field}' has the wrong JSON type").ConfigureAwait(false);
+            return true;
+        }
+
+        if (string.IsNullOrEmpty(frame.ExecId) || frame.ExecId.Length > DataPlaneLimits.MaxExecIdChars)
+        {
+            await ReplyErrorAsync(null, ErrorCodes.InvalidRequest, $"'{frame.TypeName}' needs an 'execId' string of 1..{DataPlaneLimits.MaxExecIdChars} characters").ConfigureAwait(false);
+            return true;
+        }
+
+        return false;
+    }
+
     public async ValueTask DispatchAsync(ClientFrame frame)
     {
         if (frame.Type == ClientFrameType.Auth)
@@ -38,19 +59,12 @@ internal sealed class FrameDispatcher
             return; // A repeated auth after success changes nothing; clients ignore late auth frames too.
         }
 
-        if (frame.InvalidField is { } field)
+        if (await RejectedAsMalformedAsync(frame).ConfigureAwait(false))
         {
-            await ReplyErrorAsync(frame.ExecId, ErrorCodes.InvalidRequest, $"field '{field}' has the wrong JSON type").ConfigureAwait(false);
             return;
         }
 
-        if (string.IsNullOrEmpty(frame.ExecId) || frame.ExecId.Length > DataPlaneLimits.MaxExecIdChars)
-        {
-            await ReplyErrorAsync(null, ErrorCodes.InvalidRequest, $"'{frame.TypeName}' needs an 'execId' string of 1..{DataPlaneLimits.MaxExecIdChars} characters").ConfigureAwait(false);
-            return;
-        }
-
-        string execId = frame.ExecId;
+        string execId = frame.ExecId!;
         switch (frame.Type)
         {
             case ClientFrameType.ExecRun:
@@ -112,15 +126,8 @@ internal sealed class FrameDispatcher
         bool handedOver = false;
         try
         {
-            if (header.InvalidField is { } field)
+            if (await RejectedAsMalformedAsync(header).ConfigureAwait(false))
             {
-                await ReplyErrorAsync(header.ExecId, ErrorCodes.InvalidRequest, $"field '{field}' has the wrong JSON type").ConfigureAwait(false);
-                return;
-            }
-
-            if (string.IsNullOrEmpty(header.ExecId) || header.ExecId.Length > DataPlaneLimits.MaxExecIdChars)
-            {
-                await ReplyErrorAsync(null, ErrorCodes.InvalidRequest, $"'file.write' needs an 'execId' string of 1..{DataPlaneLimits.MaxExecIdChars} characters").ConfigureAwait(false);
                 return;
             }
 

@@ -65,12 +65,7 @@ public sealed class BinaryFileTests
             }
 
             Assert.True(root.GetProperty("binary").GetBoolean());
-            long offset = root.GetProperty("offset").GetInt64();
-            int n = (int)Math.Min(root.GetProperty("length").GetInt32(), content.Length - offset);
-            string eof = offset + n >= content.Length ? "true" : "false";
-            t.InboundKind = TransportMessageKind.Binary;
-            t.Enqueue(Envelope($"{{\"type\":\"file.content\",\"execId\":\"{root.GetProperty("execId").GetString()}\",\"offset\":{offset},\"size\":{content.Length},\"eof\":{eof}}}", content.AsSpan((int)offset, n)));
-            t.InboundKind = TransportMessageKind.Text;
+            AnswerWithBinaryRange(t, root, content);
         };
 
         byte[] read = await sandbox.ReadFileBytesAsync("big.bin");
@@ -98,18 +93,24 @@ public sealed class BinaryFileTests
                 return;
             }
 
-            long offset = root.GetProperty("offset").GetInt64();
-            int n = (int)Math.Max(0, Math.Min(root.GetProperty("length").GetInt32(), current.Length - offset));
-            string eof = offset + n >= current.Length ? "true" : "false";
-            t.InboundKind = TransportMessageKind.Binary;
-            t.Enqueue(Envelope($"{{\"type\":\"file.content\",\"execId\":\"{root.GetProperty("execId").GetString()}\",\"offset\":{offset},\"size\":{current.Length},\"eof\":{eof}}}", current.AsSpan((int)Math.Min(offset, current.Length), n)));
-            t.InboundKind = TransportMessageKind.Text;
+            AnswerWithBinaryRange(t, root, current);
             current = after; // changed right after the first answer
         };
 
         byte[] read = await sandbox.ReadFileBytesAsync("changing.bin");
 
         Assert.Equal([.. before.AsSpan(0, Sandbox.BinaryChunkBytes), .. after.AsSpan(Sandbox.BinaryChunkBytes)], read);
+    }
+
+    /// <summary>Answers a ranged <c>file.read</c> as the emulator does with file.binary: the range of <paramref name="file"/> it asks for, in an envelope.</summary>
+    private static void AnswerWithBinaryRange(InMemoryTransport t, JsonElement read, byte[] file)
+    {
+        long offset = read.GetProperty("offset").GetInt64();
+        int n = (int)Math.Max(0, Math.Min(read.GetProperty("length").GetInt32(), file.Length - offset));
+        string eof = offset + n >= file.Length ? "true" : "false";
+        t.InboundKind = TransportMessageKind.Binary;
+        t.Enqueue(Envelope($"{{\"type\":\"file.content\",\"execId\":\"{read.GetProperty("execId").GetString()}\",\"offset\":{offset},\"size\":{file.Length},\"eof\":{eof}}}", file.AsSpan((int)Math.Min(offset, file.Length), n)));
+        t.InboundKind = TransportMessageKind.Text;
     }
 
     [Fact]

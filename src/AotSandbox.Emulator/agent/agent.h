@@ -103,8 +103,23 @@ size_t exec_fd_count(void);
 
 /* ---- fileops.c: file requests executed with the sandbox's own view and uid ---- */
 void file_read(uint32_t req, const uint8_t *payload, size_t len);
-void file_write(uint32_t req, const uint8_t *payload, size_t len);
+/* Copies a request path into a C string; answers EINVAL/ENAMETOOLONG and returns false for empty, NUL-holding or
+   over-long paths. */
+bool take_path(uint32_t req, const uint8_t *p, size_t len, char out[MAX_PATH_BYTES + 1]);
 void file_list(uint32_t req, const uint8_t *payload, size_t len);
+
+/* ---- filewrite.c: file_write, its data moved from the request pipe into the file by splice(2) ---- */
+/* The payload bytes a file_write needs before it can start (offset, truncate, path length, path); 0 while even
+   the path length has not arrived. */
+size_t file_write_header_bytes(const uint8_t *payload, size_t held);
+/* Starts a file_write whose frame carries `total` payload bytes, of which the first `held` are at payload. When
+   held < total the rest is still in the request pipe: file_write_continue moves it. */
+void file_write_begin(uint32_t req, const uint8_t *payload, size_t held, size_t total);
+bool file_write_pending(void);
+/* Moves the pending write's data from `in` into its file (or discards it after an error was answered): 1 when the
+   request is done, 0 when the pipe is empty for now, -1 when the host closed it. `scratch` is used only when the
+   file system cannot splice and for discarding. */
+int file_write_continue(int in, uint8_t *scratch, size_t scratch_len);
 
 /* ---- environment.c: the tenant's envs, set once at claim before any command runs ---- */
 void env_apply(uint32_t id, const uint8_t *payload, size_t len);

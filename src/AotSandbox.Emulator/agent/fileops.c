@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 /* Copies a request path into a C string: rejects empty, embedded NUL and over-long paths. */
-static bool take_path(uint32_t req, const uint8_t *p, size_t len, char out[MAX_PATH_BYTES + 1])
+bool take_path(uint32_t req, const uint8_t *p, size_t len, char out[MAX_PATH_BYTES + 1])
 {
     if (len == 0) {
         wire_error(req, EINVAL, "empty path");
@@ -78,83 +78,6 @@ void file_read(uint32_t req, const uint8_t *payload, size_t len)
         wire_commit(EV_FILE_DATA, req, 8 + got);
     }
     close(fd);
-}
-
-/* mkdir -p for the parents of path (the last component is the file itself). */
-static int make_parents(char *path)
-{
-    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = 0;
-        int rc = mkdir(path, 0755);
-        int err = errno;
-        *slash = '/';
-        if (rc != 0 && err != EEXIST) return err;
-    }
-    return 0;
-}
-
-void file_write(uint32_t req, const uint8_t *payload, size_t len)
-{
-    char path[MAX_PATH_BYTES + 1];
-    if (len < 13) {
-        wire_error(req, EINVAL, "short request");
-        return;
-    }
-    uint64_t offset = get_u64(payload);
-    bool truncate = payload[8] != 0;
-    uint32_t path_len = get_u32(payload + 9);
-    if (path_len > len - 13) {
-        wire_error(req, EINVAL, "bad path length");
-        return;
-    }
-    if (!take_path(req, payload + 13, path_len, path)) return;
-    const uint8_t *data = payload + 13 + path_len;
-    size_t data_len = len - 13 - path_len;
-    if (offset > INT64_MAX) {
-        wire_error(req, EINVAL, "offset");
-        return;
-    }
-    int err = make_parents(path);
-    if (err) {
-        wire_error(req, err, "creating parent directories");
-        return;
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (truncate ? O_TRUNC : 0), 0644);
-    if (fd < 0) {
-        wire_error(req, errno, path);
-        return;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        wire_error(req, errno, path);
-        close(fd);
-        return;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        wire_error(req, S_ISDIR(st.st_mode) ? EISDIR : EINVAL, "not a regular file");
-        close(fd);
-        return;
-    }
-    size_t done = 0;
-    while (done < data_len) {
-        ssize_t n = pwrite(fd, data + done, data_len - done, (off_t)(offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            wire_error(req, n < 0 ? errno : EIO, path);
-            close(fd);
-            return;
-        }
-        done += (size_t)n;
-    }
-    if (fstat(fd, &st) != 0) {
-        wire_error(req, errno, path);
-        close(fd);
-        return;
-    }
-    close(fd);
-    uint8_t out[8];
-    put_u64(out, (uint64_t)st.st_size);
-    wire_emit(EV_FILE_WRITTEN, req, out, 8, NULL, 0);
 }
 
 /* Entries are sent in frames of at most this many payload bytes; the first payload byte says "last frame". */

@@ -27,7 +27,7 @@ static void handle_request(uint8_t type, uint32_t id, const uint8_t *p, size_t l
         if (len >= 4) exec_signal_tree(id, (int)get_u32(p));
         break;
     case REQ_FILE_READ: file_read(id, p, len); break;
-    case REQ_FILE_WRITE: file_write(id, p, len); break;
+    case REQ_FILE_WRITE: file_write_begin(id, p, len, len); break;
     case REQ_FILE_LIST: file_list(id, p, len); break;
     case REQ_OUTPUT_ACK:
         if (len >= 4) exec_output_ack(id, get_u32(p));
@@ -40,11 +40,38 @@ static void handle_request(uint8_t type, uint32_t id, const uint8_t *p, size_t l
     }
 }
 
+/* Reads at a frame boundary take at most this much: a file_write's data should reach the file by splice(2), not
+   through inbuf, and the frame's type is known only once its header is here. Small frames still batch by hundreds. */
+#define BOUNDARY_READ (16u * 1024u)
+
+/* The frame at pos is incomplete. If it is a file_write whose offset, flags and path are here, start it: the
+   data held so far is written now and the rest is spliced from the pipe (filewrite.c). Returns the new pos. */
+static size_t start_partial_write(size_t pos)
+{
+    const uint8_t *f = inbuf + pos + 4;
+    size_t held = in_len - pos - FRAME_HEADER;
+    size_t header = file_write_header_bytes(f + 5, held);
+    if (f[0] != REQ_FILE_WRITE || header == 0 || header > held) return pos;
+    file_write_begin(get_u32(f + 1), f + 5, held, get_u32(inbuf + pos) - 5);
+    return in_len;
+}
+
 /* Reads what the host sent and handles every complete frame. Returns false when the host closed fd 0. */
 static bool read_requests(void)
 {
     for (;;) {
-        ssize_t n = read(0, inbuf + in_len, in_cap - in_len);
+        if (file_write_pending()) {
+            /* inbuf is empty here: every byte read so far belonged to this write or to frames before it. */
+            int state = file_write_continue(0, inbuf, in_cap);
+            if (state < 0) return false;
+            if (state == 0) break;
+            if (wire_queued() >= OUT_REQUEST_LIMIT) break;
+            continue;
+        }
+        size_t room = in_cap - in_len;
+        bool known_other = in_len >= FRAME_HEADER && inbuf[4] != REQ_FILE_WRITE;
+        if (!known_other && room > BOUNDARY_READ) room = BOUNDARY_READ;
+        ssize_t n = read(0, inbuf + in_len, room);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) break;
         if (n <= 0) return false;
@@ -58,12 +85,15 @@ static bool read_requests(void)
                 wire_flush(1);
                 _exit(71);
             }
-            if (in_len - pos < 4 + (size_t)flen) break;
+            if (in_len - pos < 4 + (size_t)flen) {
+                if (in_len - pos >= FRAME_HEADER) pos = start_partial_write(pos);
+                break;
+            }
             const uint8_t *f = inbuf + pos + 4;
             handle_request(f[0], get_u32(f + 1), f + 5, flen - 5);
             pos += 4 + (size_t)flen;
         }
-        memmove(inbuf, inbuf + pos, in_len - pos);
+        if (pos > 0) memmove(inbuf, inbuf + pos, in_len - pos);
         in_len -= pos;
         if (wire_queued() >= OUT_REQUEST_LIMIT) break;
     }

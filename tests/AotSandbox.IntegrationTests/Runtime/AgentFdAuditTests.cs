@@ -46,17 +46,7 @@ public sealed class AgentFdAuditTests(RuntimeFixture fixture)
     /// <summary>readlink of the agent's fds 0-2 as host root (e.g. <c>pipe:[123]</c>).</summary>
     private static HashSet<string> HostPipesOfAgent(string sandboxId)
     {
-        var options = RuntimeFixture.Options;
-        var procs = Path.Combine(options.CgroupRoot, "memory", options.CgroupParent, sandboxId, "cgroup.procs");
-        foreach (var line in File.ReadAllLines(procs))
-        {
-            var status = File.ReadAllLines($"/proc/{line}/status");
-            if (status.Single(l => l.StartsWith("NSpid:", StringComparison.Ordinal)).EndsWith("\t1", StringComparison.Ordinal))
-            {
-                return [.. Enumerable.Range(0, 3).Select(fd => new FileInfo($"/proc/{line}/fd/{fd}").LinkTarget!)];
-            }
-        }
-
-        throw new InvalidOperationException("the sandbox's agent (pid 1 in its namespace) was not found in " + procs);
+        var pid = AgentProcess.HostPid(sandboxId);
+        return [.. Enumerable.Range(0, 3).Select(fd => new FileInfo($"/proc/{pid}/fd/{fd}").LinkTarget!)];
     }
 }

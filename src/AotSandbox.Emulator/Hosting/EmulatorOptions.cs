@@ -138,6 +138,13 @@ public sealed class EmulatorOptions
     /// <summary>Last-moment changes to the networking layer's options (tests: an upstream lab namespace, no host DNS).</summary>
     internal Action<AotSandbox.Emulator.Network.SandboxNetworkOptions>? ConfigureNetwork { get; set; }
 
+    /// <summary>
+    /// Concurrent connections to the API listener (REST and WebSocket). Far above what a machine's sandboxes need (one
+    /// session each, plus a few kept-alive REST connections per client); past it Kestrel closes new connections at once.
+    /// Lowered by tests.
+    /// </summary>
+    internal int MaxApiConnections { get; set; } = 1024;
+
     /// <summary>Time budget tuning, shortened by tests.</summary>
     internal EmulatorTimings Timings { get; set; } = new();
 }

@@ -5,11 +5,11 @@ using AotSandbox.Emulator.Rest;
 using AotSandbox.Emulator.Runtime;
 using AotSandbox.Emulator.Sandboxes;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,6 +36,9 @@ public sealed class EmulatorServer : IAsyncDisposable
     private WebApplication? _app;
     private ISandboxRuntime? _runtime;
     private SandboxNetworkService? _network;
+
+    /// <summary>The pool Kestrel receives into (for tests).</summary>
+    internal ReceiveBlockPool ReceiveBlocks { get; } = new();
 
     /// <summary>The networking layer (null before start and for runtimes without network namespaces); for tests.</summary>
     internal SandboxNetworkService? Network => _network;
@@ -125,13 +128,16 @@ public sealed class EmulatorServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         _options.ConfigureLogging?.Invoke(builder.Logging);
 
-        // Kestrel reads a socket 4 KiB at a time (its block size); by default it first waits for data with a separate
-        // one-byte-or-less receive, i.e. two syscalls per 4 KiB, 73,000 for the bench's 150 MB of file.binary uploads
-        // (strace, bench/PROFILE-NOTES.md). Without the wait a connection holds one 4 KiB block while idle.
-        builder.Services.Configure<SocketTransportOptions>(sockets => sockets.WaitForDataBeforeAllocatingBuffer = false);
+        // Kestrel receives into one pool block at a time; its own blocks are 4 KiB, ours 64 KiB (ReceiveBlockPool: 16x
+        // fewer receives per uploaded MiB). The transport's default wait for data before renting a block stays on, so
+        // an idle connection holds none.
+        builder.Services.AddSingleton<IMemoryPoolFactory<byte>>(ReceiveBlocks);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Kestrel accepts any number of connections by default; each may hold a receive block and up to
+            // MaxRequestBufferSize (1 MiB) of unread input. A root daemon bounds them.
+            kestrel.Limits.MaxConcurrentConnections = _options.MaxApiConnections;
             kestrel.Listen(_options.Listen, listen =>
             {
                 if (_options.ServerCertificate is { } certificate)

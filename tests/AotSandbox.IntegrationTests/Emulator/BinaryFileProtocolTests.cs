@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AotSandbox.Emulator;
 
 namespace AotSandbox.IntegrationTests.Emulator;
 
@@ -121,6 +122,22 @@ public sealed class BinaryFileProtocolTests
         Assert.Null(wholeHeader["offset"]);
         await ws.SendAsync(new JsonObject { ["type"] = "file.read", ["execId"] = Frames.NewFileId(), ["path"] = "dir/blob.bin", ["binary"] = true });
         Assert.Equal("FILE_TOO_LARGE", (string?)(await ws.ReceiveAsync())["code"]);
+    }
+
+    [Fact]
+    public async Task Uploads_AreReceivedInto64KiBBlocksOfTheServersPool()
+    {
+        await using EmulatorHarness h = await EmulatorHarness.StartAsync();
+        await using WsClient ws = await EmulatorHarness.ConnectAsync(await h.CreateAsync());
+        byte[] content = RandomNumberGenerator.GetBytes(4 << 20);
+        long before = h.Server.ReceiveBlocks.Rents;
+        await SendBinaryAsync(ws, Envelope(WriteHeader("pooled.bin"), content));
+        Assert.Equal("file.writeResult", (string?)(await ws.ReceiveAsync())["type"]);
+
+        // Kestrel's own 4 KiB blocks would take at least 1024 rents for 4 MiB, and none of them from this pool.
+        long rents = h.Server.ReceiveBlocks.Rents - before;
+        Assert.InRange(rents, 64, 512);
+        Assert.InRange(h.Server.ReceiveBlocks.RetainedBlocks, 1, ReceiveBlockPool.MaxRetainedBlocks);
     }
 
     [Fact]

@@ -31,11 +31,15 @@ internal sealed class ReceiveBlockPool : MemoryPool<byte>, IMemoryPoolFactory<by
     private readonly byte[]?[] _free = new byte[MaxRetainedBlocks][];
     private int _freeCount;
     private long _rents;
+    private long _allocated;
 
     public override int MaxBufferSize => BlockSize;
 
     /// <summary>Blocks handed out since the start (for tests and diagnostics: proves Kestrel rents from here).</summary>
     public long Rents => Interlocked.Read(ref _rents);
+
+    /// <summary>Blocks allocated since the start, i.e. rents the free list could not serve (for tests and diagnostics).</summary>
+    public long Allocated => Interlocked.Read(ref _allocated);
 
     /// <summary>Free blocks held right now (for tests and diagnostics).</summary>
     public int RetainedBlocks
@@ -73,8 +77,15 @@ internal sealed class ReceiveBlockPool : MemoryPool<byte>, IMemoryPoolFactory<by
             }
         }
 
-        // Pinned: the socket transport hands the block's address to the kernel for the duration of a receive.
-        return new Lease(this, block ?? GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true));
+        if (block is null)
+        {
+            Interlocked.Increment(ref _allocated);
+
+            // Pinned: the socket transport hands the block's address to the kernel for the duration of a receive.
+            block = GC.AllocateUninitializedArray<byte>(BlockSize, pinned: true);
+        }
+
+        return new Lease(this, block);
     }
 
     protected override void Dispose(bool disposing)

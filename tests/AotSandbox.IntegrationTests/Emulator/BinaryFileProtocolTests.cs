@@ -138,6 +138,8 @@ public sealed class BinaryFileProtocolTests
         long rents = h.Server.ReceiveBlocks.Rents - before;
         Assert.InRange(rents, 64, 512);
         Assert.InRange(h.Server.ReceiveBlocks.RetainedBlocks, 1, ReceiveBlockPool.MaxRetainedBlocks);
+        // Reused: at most what one connection may buffer (Kestrel's 1 MiB input limit = 16 blocks) plus a few for answers.
+        Assert.True(h.Server.ReceiveBlocks.Allocated <= 24, $"{h.Server.ReceiveBlocks.Allocated} blocks allocated for {rents} rents: the pool does not reuse them");
     }
 
     [Fact]

@@ -40,6 +40,13 @@ public sealed class ReceiveBlockPoolTests
         var leases = Enumerable.Range(0, ReceiveBlockPool.MaxRetainedBlocks * 3).Select(_ => pool.Rent()).ToList();
         leases.ForEach(l => l.Dispose());
         Assert.Equal(ReceiveBlockPool.MaxRetainedBlocks, pool.RetainedBlocks);
+        Assert.Equal(ReceiveBlockPool.MaxRetainedBlocks * 3, pool.Allocated);
+
+        // Kept blocks are reused: renting them all again allocates nothing.
+        leases = Enumerable.Range(0, ReceiveBlockPool.MaxRetainedBlocks).Select(_ => pool.Rent()).ToList();
+        Assert.Equal(ReceiveBlockPool.MaxRetainedBlocks * 3, pool.Allocated);
+        Assert.Equal(0, pool.RetainedBlocks);
+        leases.ForEach(l => l.Dispose());
     }
 
     [Fact]

@@ -43,7 +43,8 @@ public sealed class SplicedWriteTests(RuntimeFixture fixture)
         Assert.Equal("EROFS", (await WriteFails(sandbox, "/usr/pwned", chunk)).Code);
         Assert.Equal("EISDIR", (await WriteFails(sandbox, "dir", chunk)).Code);
         Assert.Equal("EINVAL", (await WriteFails(sandbox, "a\0b", chunk)).Code);
-        Assert.Equal("ENAMETOOLONG", (await WriteFails(sandbox, new string('n', 4097), chunk)).Code);
+        // A 300-byte name passes the host's 4096-byte path bound and fails in the agent's open (NAME_MAX is 255).
+        Assert.Equal("ENAMETOOLONG", (await WriteFails(sandbox, new string('n', 300), chunk)).Code);
 
         await AssertInStep(sandbox, chunk);
     }

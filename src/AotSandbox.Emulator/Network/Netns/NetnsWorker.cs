@@ -31,6 +31,7 @@ internal sealed partial class NetnsWorker : IDisposable
     private static readonly Lazy<NetnsWorker> SharedPrivateWorker = new(() => new NetnsWorker("aotsandbox-netns-firewall", privateFileTable: true));
 
     private readonly BlockingCollection<WorkItem> _items = new(boundedCapacity: 1024);
+    private readonly BlockingCollection<Action>? _completions;
     private readonly Thread _thread;
     private readonly bool _privateFileTable;
     private volatile bool _broken;
@@ -40,6 +41,13 @@ internal sealed partial class NetnsWorker : IDisposable
     public NetnsWorker(string threadName, bool privateFileTable = false)
     {
         _privateFileTable = privateFileTable;
+        if (privateFileTable)
+        {
+            // Started from here, a thread with the process's descriptor table (see Complete).
+            _completions = new BlockingCollection<Action>(boundedCapacity: 1024);
+            new Thread(CompleteItems) { IsBackground = true, Name = threadName + "-done" }.Start();
+        }
+
         _thread = new Thread(Run) { IsBackground = true, Name = threadName };
         _thread.Start();
     }
@@ -100,6 +108,7 @@ internal sealed partial class NetnsWorker : IDisposable
         _items.CompleteAdding();
         _thread.Join(TimeSpan.FromSeconds(2));
         _items.Dispose();
+        _completions?.CompleteAdding();
     }
 
     private Task<T> Enqueue<T>(WorkItem<T> item)
@@ -118,13 +127,13 @@ internal sealed partial class NetnsWorker : IDisposable
 
     private void Run()
     {
-        _osThreadId = GetTid();
+        _osThreadId = CurrentOsThreadId();
         if (_privateFileTable && (!BlockProcessSignals() || !TryTakePrivateFileTable()))
         {
             _broken = true;
             foreach (WorkItem item in _items.GetConsumingEnumerable())
             {
-                item.Fail(new InvalidOperationException("the network namespace worker could not get a descriptor table of its own"));
+                item.Fail(this, new InvalidOperationException("the network namespace worker could not get a descriptor table of its own"));
             }
 
             return;
@@ -135,7 +144,7 @@ internal sealed partial class NetnsWorker : IDisposable
         {
             if (_broken)
             {
-                item.Fail(new InvalidOperationException("the network namespace worker is broken: it could not return to the host namespace"));
+                item.Fail(this, new InvalidOperationException("the network namespace worker is broken: it could not return to the host namespace"));
                 continue;
             }
 
@@ -157,13 +166,13 @@ internal sealed partial class NetnsWorker : IDisposable
                 }
 
                 left = true;
-                item.Execute();
+                item.Execute(this);
             }
             catch (Exception ex)
             {
                 // Anything (a namespace handle disposed by a concurrent detach, fd exhaustion, a refused rule) fails
                 // only this item; the thread must survive and, above all, get back to its own namespace.
-                item.Fail(ex);
+                item.Fail(this, ex);
             }
             finally
             {
@@ -175,6 +184,46 @@ internal sealed partial class NetnsWorker : IDisposable
             }
 
             item.AfterCompletion();
+        }
+    }
+
+    /// <summary>
+    /// Releases a caller. On a worker with a private descriptor table this must not happen on the worker thread itself:
+    /// completing a task queues its continuation to the thread pool, which may start a new pool thread right there, and
+    /// a thread started from this one shares its descriptor table (clone with CLONE_FILES), i.e. a pool thread without
+    /// any of the process's sockets and files. The completer thread, started from the constructor's caller, does it.
+    /// </summary>
+    private void Complete(Action release)
+    {
+        if (_completions is null)
+        {
+            release();
+        }
+        else
+        {
+            _completions.Add(release);
+        }
+    }
+
+    private void CompleteItems()
+    {
+        foreach (Action release in _completions!.GetConsumingEnumerable())
+        {
+            release();
+        }
+    }
+
+    /// <summary>The calling thread's kernel id, from /proc/thread-self ("PID/task/TID"); 0 if that cannot be read.</summary>
+    private static int CurrentOsThreadId()
+    {
+        try
+        {
+            string? target = new FileInfo("/proc/thread-self").LinkTarget;
+            return target is not null && int.TryParse(Path.GetFileName(target), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int tid) ? tid : 0;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 
@@ -270,9 +319,6 @@ internal sealed partial class NetnsWorker : IDisposable
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
 
-    [LibraryImport("libc", EntryPoint = "gettid")]
-    private static partial int GetTid();
-
     [LibraryImport("libc", EntryPoint = "pthread_sigmask")]
     private static partial int PthreadSigmask(int how, ref ulong set, IntPtr oldSet);
 
@@ -284,9 +330,9 @@ internal sealed partial class NetnsWorker : IDisposable
         /// <summary>The namespace to enter, opened by the worker (the only way into a worker with its own descriptor table).</summary>
         public string? NetnsPath { get; } = netnsPath;
 
-        public abstract void Execute();
+        public abstract void Execute(NetnsWorker worker);
 
-        public abstract void Fail(Exception exception);
+        public abstract void Fail(NetnsWorker worker, Exception exception);
 
         /// <summary>Runs on the worker once the caller was released and the thread is back in its own namespace.</summary>
         public virtual void AfterCompletion()
@@ -298,9 +344,13 @@ internal sealed partial class NetnsWorker : IDisposable
     {
         public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public override void Execute() => Completion.TrySetResult(work());
+        public override void Execute(NetnsWorker worker)
+        {
+            T result = work();
+            worker.Complete(() => Completion.TrySetResult(result));
+        }
 
-        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+        public override void Fail(NetnsWorker worker, Exception exception) => worker.Complete(() => Completion.TrySetException(exception));
     }
 
     private sealed class DisposingWorkItem(string netnsPath, Func<IDisposable?> work) : WorkItem(null, netnsPath)
@@ -309,13 +359,13 @@ internal sealed partial class NetnsWorker : IDisposable
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public override void Execute()
+        public override void Execute(NetnsWorker worker)
         {
             _leftover = work();
-            Completion.TrySetResult();
+            worker.Complete(() => Completion.TrySetResult());
         }
 
-        public override void Fail(Exception exception) => Completion.TrySetException(exception);
+        public override void Fail(NetnsWorker worker, Exception exception) => worker.Complete(() => Completion.TrySetException(exception));
 
         public override void AfterCompletion()
         {

@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The payload's fixed prefix: u64 offset, u8 truncate, u32 path length (the path and the data follow). */
+#define WRITE_PREFIX 13u
+
 /* The write in progress. fd is -1 once its failure was answered: the rest of its data is then read and dropped,
    because the next request starts only after it. */
 static struct {
@@ -105,10 +108,35 @@ static int open_target(bool truncate)
 
 size_t file_write_header_bytes(const uint8_t *payload, size_t held)
 {
-    return held < 13 ? 0 : 13 + (size_t)get_u32(payload + 9);
+    return held < WRITE_PREFIX ? 0 : WRITE_PREFIX + (size_t)get_u32(payload + 9);
 }
 
 bool file_write_pending(void) { return pending.active; }
+
+/* Checks the request, opens its file and writes the data that came with it; a failure is answered here and leaves
+   fd at -1, so that the rest of the frame is dropped. */
+static void start(const uint8_t *payload, size_t held)
+{
+    if (held < WRITE_PREFIX) {
+        wire_error(pending.req, EINVAL, "short request");
+        return;
+    }
+    uint64_t offset = get_u64(payload);
+    bool truncate = payload[8] != 0;
+    uint32_t path_len = get_u32(payload + 9);
+    if (path_len > held - WRITE_PREFIX) {
+        wire_error(pending.req, EINVAL, "bad path length");
+        return;
+    }
+    if (!take_path(pending.req, payload + WRITE_PREFIX, path_len, pending.path)) return;
+    if (offset > INT64_MAX) {
+        wire_error(pending.req, EINVAL, "offset");
+        return;
+    }
+    pending.offset = offset;
+    pending.fd = open_target(truncate);
+    write_held(payload + WRITE_PREFIX + path_len, held - WRITE_PREFIX - path_len);
+}
 
 void file_write_begin(uint32_t req, const uint8_t *payload, size_t held, size_t total)
 {
@@ -117,24 +145,7 @@ void file_write_begin(uint32_t req, const uint8_t *payload, size_t held, size_t 
     pending.req = req;
     pending.fd = -1;
     pending.remaining = total - held;
-    if (held < 13) {
-        wire_error(req, EINVAL, "short request");
-    } else {
-        uint64_t offset = get_u64(payload);
-        bool truncate = payload[8] != 0;
-        uint32_t path_len = get_u32(payload + 9);
-        if (path_len > held - 13) {
-            wire_error(req, EINVAL, "bad path length");
-        } else if (take_path(req, payload + 13, path_len, pending.path)) {
-            if (offset > INT64_MAX) {
-                wire_error(req, EINVAL, "offset");
-            } else {
-                pending.offset = offset;
-                pending.fd = open_target(truncate);
-                write_held(payload + 13 + path_len, held - 13 - path_len);
-            }
-        }
-    }
+    start(payload, held);
     if (pending.remaining == 0) finish();
 }
 

@@ -225,7 +225,7 @@ internal sealed class ColdStartScenarios(BenchEmulator emulator, ResultTable tab
         string token;
         await using (Sandbox prepared = await Sandbox.CreateAsync(server.Create(name)))
         {
-            Require(extraArgs is null || prepared.WebSocketEndpoint.StartsWith("wss://", StringComparison.Ordinal), "the TLS emulator named " + prepared.WebSocketEndpoint);
+            Require(server.Authority is null || prepared.WebSocketEndpoint.StartsWith("wss://", StringComparison.Ordinal), "the TLS emulator named " + prepared.WebSocketEndpoint);
             id = prepared.Id;
             token = prepared.SessionToken!;
         }
